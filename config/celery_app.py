@@ -1,0 +1,25 @@
+"""The Celery application: Django settings under the CELERY_ namespace, tasks autodiscovered from each app.
+
+Run a worker:  celery -A config worker -l info
+Run beat:      celery -A config beat -l info
+With no broker configured (CELERY_BROKER_URL / REDIS_URL unset), tasks run in-process instead.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("sen_therapies")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The whole beat schedule, in one place. Times are Europe/London (CELERY_TIMEZONE).
+app.conf.beat_schedule = {
+    "core-clear-expired-sessions": {
+        "task": "core.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=2, minute=30),  # daily at 02:30, before the working day
+    },
+}

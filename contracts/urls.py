@@ -1,0 +1,5 @@
+"""Pages of the contracts app."""
+
+app_name = "contracts"
+
+urlpatterns: list = []

@@ -1,0 +1,34 @@
+"""Demo data for core: one person per role. Fictional people; passwords are for demonstration only."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+
+from .models import User
+from .roles import Role
+
+DEMO_PASSWORD = "demo-password-2026"
+
+
+def demo_user(*, email: str, role: Role, first_name: str, last_name: str, provider=None) -> User:
+    """Create or reset a demo user with a verified email address and the demo password."""
+    user, _ = User.objects.get_or_create(email=email)
+    user.first_name, user.last_name = first_name, last_name
+    user.provider = provider
+    user.is_active = True
+    user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    user.groups.set([Group.objects.get(name=role.label)])
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    return user
+
+
+def seed(*, stdout, rng) -> None:
+    people = [
+        ("officer@example.org", Role.OFFICER, "Olu", "Officer"),
+        ("commissioner@example.org", Role.COMMISSIONER, "Cam", "Commissioner"),
+        ("admin@example.org", Role.ADMINISTRATOR, "Ash", "Administrator"),
+    ]
+    for email, role, first, last in people:
+        demo_user(email=email, role=role, first_name=first, last_name=last)
+        stdout.write(f"  {role.label:<14} {email:<32} password: {DEMO_PASSWORD}")

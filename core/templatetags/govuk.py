@@ -1,0 +1,60 @@
+"""Template filters for this service (loaded everywhere as builtins): money, dates, financial years."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from core.money import format_gbp
+from core.periods import FinancialYear
+
+register = template.Library()
+
+
+@register.filter
+def gbp(value, pence=True) -> str:
+    """£1,234.50; `|gbp:0` drops the pence."""
+    if value in (None, ""):
+        return ""
+    return format_gbp(Decimal(value), pence=bool(pence))
+
+
+@register.filter
+def govuk_date(value) -> str:
+    """GOV.UK style: 1 April 2025 (datetimes in local time: 1 April 2025 at 2:05pm)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return date_format(local, "j F Y \\a\\t g:iA").replace("AM", "am").replace("PM", "pm")
+    if isinstance(value, date):
+        return date_format(value, "j F Y")
+    return str(value)
+
+
+@register.filter
+def financial_year(value) -> str:
+    return FinancialYear.of(value).label if isinstance(value, date) else ""
+
+
+@register.filter
+def percent(value, places=1) -> str:
+    if value is None or value == "":
+        return ""
+    value = Decimal(value)
+    sign = "+" if value > 0 else ""
+    return f"{sign}{value:.{int(places)}f}%"
+
+
+@register.simple_tag(takes_context=True)
+def query_transform(context, **kwargs) -> str:
+    """The current query string with some parameters replaced (for sort links and pagination)."""
+    params = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()

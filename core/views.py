@@ -1,0 +1,158 @@
+"""Core pages: home per role, account, notifications, API tokens, reference data, static pages."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from .forms import ApiTokenForm, TherapyTypeForm
+from .models import ApiToken, TherapyType
+from .panels import panels_for
+from .roles import Role
+from .selectors import api_token_list, notification_list, therapy_type_list
+from .services import (
+    api_token_issue,
+    api_token_revoke,
+    notification_mark_read,
+    therapy_type_create,
+    therapy_type_set_active,
+)
+
+HOME_TEMPLATES = {
+    Role.OFFICER: "core/home_officer.html",
+    Role.COMMISSIONER: "core/home_commissioner.html",
+    Role.PROVIDER: "core/home_provider.html",
+    Role.ADMINISTRATOR: "core/home_administrator.html",
+}
+
+
+class HomeView(TemplateView):
+    """A start page for visitors; a home page per role for people signed in."""
+
+    def get_template_names(self) -> list[str]:
+        if not self.request.user.is_authenticated:
+            return ["core/start.html"]
+        return [HOME_TEMPLATES.get(self.request.user.role, "core/home_other.html")]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.user.is_authenticated:
+            context["panels"] = panels_for(self.request)
+        return context
+
+
+class AccountView(LoginRequiredMixin, TemplateView):
+    template_name = "core/account.html"
+
+
+class NotificationListView(LoginRequiredMixin, ListView):
+    template_name = "core/notification_list.html"
+    context_object_name = "notifications"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return notification_list(user=self.request.user)
+
+
+class NotificationMarkReadView(LoginRequiredMixin, View):
+    def post(self, request):
+        count = notification_mark_read(user=request.user)
+        messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
+        return redirect("core:notification-list")
+
+
+class ApiTokenListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
+    permission_required = "core.manage_api_tokens"
+    template_name = "core/apitoken_list.html"
+    context_object_name = "tokens"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return api_token_list()
+
+
+class ApiTokenCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """Issue a token. The key is shown once, on the response to the POST, and never again."""
+
+    permission_required = "core.manage_api_tokens"
+    template_name = "core/apitoken_form.html"
+    form_class = ApiTokenForm
+
+    def form_valid(self, form):
+        try:
+            token, key = api_token_issue(created_by=self.request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        response = render(self.request, "core/apitoken_created.html", {"token": token, "key": key})
+        add_never_cache_headers(response)
+        return response
+
+
+class ApiTokenRevokeView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    permission_required = "core.manage_api_tokens"
+    template_name = "core/apitoken_revoke.html"
+
+    @cached_property
+    def token(self) -> ApiToken:
+        return get_object_or_404(api_token_list(), pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(token=self.token, **kwargs)
+
+    def post(self, request, pk: int):
+        api_token_revoke(token=self.token, revoked_by=request.user)
+        messages.success(request, f"The token ‘{self.token.name}’ has been revoked. It no longer works.")
+        return redirect("core:apitoken-list")
+
+
+class TherapyTypeListView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """The therapy types officers buy; officers add new ones and retire old ones here."""
+
+    permission_required = "core.manage_reference_data"
+    template_name = "core/therapytype_list.html"
+    form_class = TherapyTypeForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(therapy_types=therapy_type_list(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            therapy = therapy_type_create(name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"‘{therapy.name}’ has been added.")
+        return redirect("core:therapytype-list")
+
+
+class TherapyTypeToggleView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "core.manage_reference_data"
+
+    def post(self, request, pk: int):
+        therapy = get_object_or_404(TherapyType, pk=pk)
+        therapy_type_set_active(therapy=therapy, active=not therapy.is_active)
+        state = "can be bought again" if therapy.is_active else "has been retired"
+        messages.success(request, f"‘{therapy.name}’ {state}.")
+        return redirect(reverse("core:therapytype-list"))
+
+
+class StaticPageView(TemplateView):
+    """Cookies, privacy and accessibility statements: public, no personal data."""
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

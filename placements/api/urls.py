@@ -1,0 +1,3 @@
+"""API routes of the placements app (gathered under /api/v1/ by config/api_urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pages of the placements app."""
+
+app_name = "placements"
+
+urlpatterns: list = []

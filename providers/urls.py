@@ -1,0 +1,5 @@
+"""Pages of the providers app."""
+
+app_name = "providers"
+
+urlpatterns: list = []

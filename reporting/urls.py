@@ -1,0 +1,5 @@
+"""Pages of the reporting app."""
+
+app_name = "reporting"
+
+urlpatterns: list = []
