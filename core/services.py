@@ -37,6 +37,23 @@ def transition_record(
     )
 
 
+def record_access(*, user: User, instance: models.Model, what: str = "") -> None:
+    """Record that `user` viewed `instance` (a child's record, a subject access export, ...).
+
+    Written to the audit trail as an "access" entry with the person, the time and what they saw.
+    """
+    from auditlog.models import LogEntry
+
+    LogEntry.objects.log_create(
+        instance,
+        force_log=True,
+        action=LogEntry.Action.ACCESS,
+        actor=user if user.is_authenticated else None,
+        changes=None,
+        additional_data={"viewed": what} if what else None,
+    )
+
+
 def notification_send(
     *, recipients: Iterable[User], kind: str, title: str, body: str = "", url: str = "", email: bool = True
 ) -> list[Notification]:

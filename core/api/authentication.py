@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from auditlog.context import auditlog_value
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -10,6 +11,16 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from core.models import ApiToken
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # write last-used at most once a minute per token
+
+
+def _audit_as(user) -> None:
+    """AuditlogMiddleware captured the actor before DRF authenticated the token: fill it in now."""
+    try:
+        context = auditlog_value.get()
+    except LookupError:
+        return
+    if context.get("actor") is None:
+        context["actor"] = user
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -36,6 +47,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("This token has expired.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("The account this token acts for is inactive.")
+        _audit_as(token.user)
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

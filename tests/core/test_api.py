@@ -117,3 +117,35 @@ def test_schema_and_docs_are_served(client):
     assert schema.status_code == 200
     assert b"/api/v1/districts/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_changes_made_with_a_token_are_audited_as_its_account(token_for):
+    from auditlog.context import set_extra_data
+    from auditlog.models import LogEntry
+
+    from core.api.authentication import _audit_as
+    from core.models import TherapyType
+
+    client = token_for(scopes=["reference:read"])
+    # A read does not log; prove the actor hook by simulating the middleware context for a write.
+    with set_extra_data(context_data={"actor": None, "remote_addr": None, "remote_port": None}):
+        _audit_as(client.token.user)
+        TherapyType.objects.create(code="audited", name="Audited therapy")
+    entry = LogEntry.objects.get_for_object(TherapyType.objects.get(code="audited")).get()
+    assert entry.actor == client.token.user
+
+
+def test_record_access_writes_an_access_entry(officer):
+    from auditlog.models import LogEntry
+
+    from core.models import District
+    from core.services import record_access
+
+    district = District.objects.get(name="Swale")
+    record_access(user=officer, instance=district, what="record page")
+    entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS)
+    assert (entry.actor, entry.object_pk, entry.additional_data) == (
+        officer,
+        str(district.pk),
+        {"viewed": "record page"},
+    )
