@@ -58,3 +58,11 @@ def query_transform(context, **kwargs) -> str:
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.inclusion_tag("includes/detail_sections.html", takes_context=True)
+def detail_sections(context, slot: str, obj):
+    """Sections other apps contribute to this page (see core.panels.register_section)."""
+    from core.panels import sections_for
+
+    return {"sections": sections_for(slot, context["request"], obj), "request": context["request"]}
