@@ -8,6 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core.health import HealthView
 
+# The admin signs in through the service's own sign-in page (with its lockout and two-factor rules).
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("", include("core.urls")),
     path("providers/", include("providers.urls")),
@@ -26,7 +29,5 @@ handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"
 handler500 = "core.views.server_error"
 
-# The admin signs in through the service's own sign-in page (with its lockout and two-factor rules).
-admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = f"{settings.SERVICE_NAME}: administration"
 admin.site.site_title = settings.SERVICE_NAME

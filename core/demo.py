@@ -1,6 +1,7 @@
 """Demo data for core: one person per role. Fictional people; passwords are for demonstration only."""
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.models import Group
 
 from .models import User
@@ -19,6 +20,7 @@ def demo_user(*, email: str, role: Role, first_name: str, last_name: str, provid
     user.set_password(DEMO_PASSWORD)
     user.save()
     user.groups.set([Group.objects.get(name=role.label)])
+    user.__dict__.pop("role_names", None)
     EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
 
@@ -32,3 +34,5 @@ def seed(*, stdout, rng) -> None:
     for email, role, first, last in people:
         demo_user(email=email, role=role, first_name=first, last_name=last)
         stdout.write(f"  {role.label:<14} {email:<32} password: {DEMO_PASSWORD}")
+    if settings.MFA_TOTP_INSECURE_BYPASS_CODE:
+        stdout.write(f"  Two-factor code for staff (development only): {settings.MFA_TOTP_INSECURE_BYPASS_CODE}")

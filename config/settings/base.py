@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "core.middleware.RequireTwoFactorMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # AxesMiddleware last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
@@ -144,6 +145,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SERVICE_NAME}] "
 ACCOUNT_RATE_LIMITS = False  # django-axes does the lockout, keyed on email and IP
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SERVICE_NAME
+MFA_ADAPTER = "core.adapters.MFAAdapter"
+# Development only (allauth refuses it unless DEBUG is on): `make run` sets it so demo staff can sign in.
+MFA_TOTP_INSECURE_BYPASS_CODE = env("MFA_TOTP_INSECURE_BYPASS_CODE", default=None) if DEBUG else None
 
 # django-axes: lock an email + IP pair after repeated failures.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -25,3 +25,5 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": [], "DEFAULT_THR
 # Tests run tasks in-process so they see their own uncommitted data; the tests that exercise the
 # real broker and worker (marked `services`) switch this off for themselves.
 CELERY_TASK_ALWAYS_EAGER = True
+# Tolerate one 30-second step of clock skew between generating a code and checking it.
+MFA_TOTP_TOLERANCE = 1

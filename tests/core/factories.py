@@ -8,10 +8,24 @@ from core.models import ApiToken, User
 from core.roles import Role
 
 TEST_PASSWORD = "a-long-test-password-2026"
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32; every test person's authenticator app
+
+
+def give_authenticator(user) -> None:
+    """Set up TOTP for `user` with TEST_TOTP_SECRET (as if they had scanned the QR code)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, TEST_TOTP_SECRET)
 
 
 class UserFactory(DjangoModelFactory):
-    """A person. Pass `role=Role.OFFICER` (etc.) to put them in that role's group."""
+    """A person. Pass `role=Role.OFFICER` (etc.) to put them in that role's group.
+
+    People whose role requires two-factor authentication get an authenticator app set up
+    (pass `authenticator=False` to test the set-up journey).
+    """
 
     class Meta:
         model = User
@@ -28,6 +42,14 @@ class UserFactory(DjangoModelFactory):
             obj.groups.add(Group.objects.get(name=Role(extracted).label))
         if create:
             obj.save()
+
+    @factory.post_generation
+    def authenticator(obj, create, extracted, **kwargs):
+        from core.middleware import requires_two_factor
+
+        obj.__dict__.pop("role_names", None)  # roles were cached before the group was added
+        if create and extracted is not False and requires_two_factor(obj):
+            give_authenticator(obj)
 
 
 class ApiTokenFactory(DjangoModelFactory):

@@ -143,15 +143,16 @@ def test_every_role_permission_exists_and_groups_match():
         assert granted == perms
 
 
-def test_sign_in_with_email_and_password(client, officer):
+def test_sign_in_with_email_and_password(client, provider_a_user):
     from allauth.account.models import EmailAddress
 
     from tests.core.factories import TEST_PASSWORD
 
-    EmailAddress.objects.create(user=officer, email=officer.email, verified=True, primary=True)
-    response = client.post(reverse("account_login"), {"login": officer.email, "password": TEST_PASSWORD})
+    user = provider_a_user
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    response = client.post(reverse("account_login"), {"login": user.email.upper(), "password": TEST_PASSWORD})
     assert response.status_code == 302
-    assert client.get(reverse("core:apitoken-list")).status_code == 200
+    assert client.get(reverse("core:account")).status_code == 200
 
 
 def test_wrong_password_is_an_error_summary(client, officer):
