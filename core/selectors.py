@@ -33,3 +33,10 @@ def transition_list_for(subject: models.Model) -> QuerySet[Transition]:
     return Transition.objects.filter(
         content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
     ).select_related("actor")
+
+
+def audit_entry_list():
+    """The audit trail, newest first, with who and what preloaded."""
+    from auditlog.models import LogEntry
+
+    return LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")

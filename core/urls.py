@@ -16,6 +16,8 @@ urlpatterns = [
     path("api-tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="apitoken-revoke"),
     path("reference/therapy-types/", views.TherapyTypeListView.as_view(), name="therapytype-list"),
     path("reference/therapy-types/<int:pk>/toggle/", views.TherapyTypeToggleView.as_view(), name="therapytype-toggle"),
+    path("audit/", views.AuditListView.as_view(), name="audit-list"),
+    path("audit/export/", views.AuditExportView.as_view(), name="audit-export"),
     path("cookies/", views.StaticPageView.as_view(template_name="core/cookies.html"), name="cookies"),
     path("privacy/", views.StaticPageView.as_view(template_name="core/privacy.html"), name="privacy"),
     path(

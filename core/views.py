@@ -3,18 +3,23 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
+from django_filters.views import FilterView
 
+from .downloads import csv_rows
+from .filters import AuditFilter
 from .forms import ApiTokenForm, TherapyTypeForm
 from .models import ApiToken, TherapyType
 from .panels import panels_for
 from .roles import Role
-from .selectors import api_token_list, notification_list, therapy_type_list
+from .selectors import api_token_list, audit_entry_list, notification_list, therapy_type_list
 from .services import (
     api_token_issue,
     api_token_revoke,
@@ -156,3 +161,46 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return render(request, "500.html", status=500)
+
+
+class AuditListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
+    """Officers search every change and every view of a child's record. Read-only by design."""
+
+    permission_required = "core.view_audit"
+    template_name = "core/audit_list.html"
+    filterset_class = AuditFilter
+    context_object_name = "entries"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return audit_entry_list()
+
+
+class AuditExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The filtered audit trail as CSV (the same filters as the page)."""
+
+    permission_required = "core.view_audit"
+
+    def get(self, request):
+        entries = AuditFilter(request.GET, queryset=audit_entry_list()).qs
+        response = StreamingHttpResponse(
+            csv_rows(
+                ["When", "Person", "Action", "Kind of record", "Record", "Description", "Changes", "IP address"],
+                (
+                    [
+                        timezone.localtime(e.timestamp).isoformat(timespec="seconds"),
+                        e.actor_email or (e.actor.email if e.actor else "system"),
+                        e.get_action_display(),
+                        e.content_type.name if e.content_type else "",
+                        e.object_pk,
+                        e.object_repr,
+                        e.changes_str if e.changes else (e.additional_data or ""),
+                        e.remote_addr or "",
+                    ]
+                    for e in entries.iterator(chunk_size=2000)
+                ),
+            ),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+        return response

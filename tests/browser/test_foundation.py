@@ -29,7 +29,16 @@ def test_public_pages_are_accessible(page, live_server, assert_accessible):
 
 def test_officer_pages_are_accessible(page, officer, sign_in, live_server, assert_accessible):
     sign_in(page, officer)
-    for path in ["/api-tokens/", "/api-tokens/new/", "/reference/therapy-types/", "/your-account/", "/notifications/"]:
+    for path in [
+        "/api-tokens/",
+        "/api-tokens/new/",
+        "/reference/therapy-types/",
+        "/your-account/",
+        "/notifications/",
+        "/audit/",
+        "/audit/?action=3&date_from=not-a-date",
+        "/account/2fa/",
+    ]:
         page.goto(f"{live_server.url}{path}")
         assert_accessible(page)
     page.goto(f"{live_server.url}/api-tokens/new/")
@@ -59,3 +68,26 @@ def test_pages_work_without_javascript(browser, live_server, officer, sign_in):
     page.goto(f"{live_server.url}/api-tokens/")
     assert "/account/login/" in page.url
     context.close()
+
+
+def test_two_factor_set_up_pages_are_accessible(page, live_server, assert_accessible):
+    from allauth.account.models import EmailAddress
+
+    from core.roles import Role
+    from tests.core.factories import TEST_PASSWORD, UserFactory
+
+    person = UserFactory(role=Role.COMMISSIONER, authenticator=False)
+    EmailAddress.objects.create(user=person, email=person.email, verified=True, primary=True)
+    page.goto(f"{live_server.url}/account/login/")
+    page.fill("#id_login", person.email)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert "/reauthenticate/" in page.url  # set-up first asks for the password again
+    assert_accessible(page)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    assert "/2fa/totp/activate/" in page.url
+    assert_accessible(page)
+    page.get_by_role("button", name="Turn on two-factor authentication").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
