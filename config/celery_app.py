@@ -22,4 +22,12 @@ app.conf.beat_schedule = {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=2, minute=30),  # daily at 02:30, before the working day
     },
+    "reporting-fail-stuck-runs": {
+        "task": "reporting.tasks.fail_stuck_report_runs",
+        "schedule": crontab(minute="*/5"),  # every five minutes: no run stays "running" for ever
+    },
+    "reporting-monthly-runs": {
+        "task": "reporting.tasks.run_monthly_reports",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),  # 06:00 on the 1st: last month's figures
+    },
 }

@@ -66,3 +66,11 @@ def detail_sections(context, slot: str, obj):
     from core.panels import sections_for
 
     return {"sections": sections_for(slot, context["request"], obj), "request": context["request"]}
+
+
+@register.filter
+def get_item(mapping, key):
+    """`row|get_item:"column"` for dict rows in templates."""
+    if not mapping:
+        return None
+    return mapping.get(key)

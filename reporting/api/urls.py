@@ -1,3 +1,11 @@
-"""API routes of the reporting app (gathered under /api/v1/ by config/api_urls.py)."""
+"""Report run API routes."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("report-runs/", views.ReportRunListCreateApi.as_view(), name="reportrun-list"),
+    path("report-runs/<int:pk>/", views.ReportRunDetailApi.as_view(), name="reportrun-detail"),
+    path("report-runs/<int:pk>/download/", views.ReportRunDownloadApi.as_view(), name="reportrun-download"),
+]

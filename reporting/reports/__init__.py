@@ -1,0 +1,1 @@
+"""Every report the service offers. Importing this package registers them."""
