@@ -55,3 +55,44 @@ def exception_handler(exc, context):
         message = detail.get("detail", str(detail)) if isinstance(detail, dict) else str(detail)
         response.data = {"message": str(message)}
     return response
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "message": {"type": "string", "description": "What went wrong, for a person to read."},
+        "errors": {
+            "type": "object",
+            "description": "Field errors by field name (`non_field_errors` for the request as a whole).",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["message"],
+}
+
+_ERROR_RESPONSES = {
+    "400": "The request was not valid (see `errors`).",
+    "401": "No credentials, or the token is unknown, expired or revoked.",
+    "403": "The role or the token's scopes do not allow this.",
+    "404": "No such record, or not one this person may see.",
+    "429": "Too many requests: throttled. Retry after the `Retry-After` seconds.",
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular post-processing: declare the error answers every operation can give, in one shape."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status_code, description in _ERROR_RESPONSES.items():
+                responses.setdefault(
+                    status_code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+    return result

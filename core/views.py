@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -156,6 +156,8 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": "Not found."}, status=404)
     return render(request, "404.html", status=404)
 
 
