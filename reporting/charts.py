@@ -5,23 +5,22 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import pygal
-from pygal.style import Style
-
-STYLE = Style(
-    font_family="arial, sans-serif",
-    background="#ffffff",
-    plot_background="#ffffff",
-    foreground="#0b0c0c",
-    foreground_strong="#0b0c0c",
-    foreground_subtle="#505a5f",
-    colors=("#1d70b8", "#f47738", "#00703c", "#4c2c92", "#d4351c", "#505a5f", "#b58840", "#28a197"),
-    title_font_size=18,
-    label_font_size=14,
-    major_label_font_size=14,
-    legend_font_size=14,
-    value_font_size=12,
-)
+# pygal is imported when a chart is drawn, not at start-up: importing it installs a module finder
+# (for its plugins) that breaks other importers, such as pytest's, that load modules afterwards.
+STYLE_OPTIONS = {
+    "font_family": "arial, sans-serif",
+    "background": "#ffffff",
+    "plot_background": "#ffffff",
+    "foreground": "#0b0c0c",
+    "foreground_strong": "#0b0c0c",
+    "foreground_subtle": "#505a5f",
+    "colors": ("#1d70b8", "#f47738", "#00703c", "#4c2c92", "#d4351c", "#505a5f", "#b58840", "#28a197"),
+    "title_font_size": 18,
+    "label_font_size": 14,
+    "major_label_font_size": 14,
+    "legend_font_size": 14,
+    "value_font_size": 12,
+}
 
 
 def _number(value) -> float | None:
@@ -32,11 +31,14 @@ def _number(value) -> float | None:
 
 def chart_svg(chart: dict, table: dict) -> bytes:
     """The chart as an SVG document with a <title> and <desc> for assistive technology."""
+    import pygal
+    from pygal.style import Style
+
     kinds = {"bar": pygal.Bar, "line": pygal.Line, "stacked": pygal.StackedBar}
     labels = {c["key"]: c["label"] for c in table["columns"]}
     money = {c["key"] for c in table["columns"] if c["kind"] == "money"}
     drawing = kinds.get(chart["kind"], pygal.Bar)(
-        style=STYLE,
+        style=Style(**STYLE_OPTIONS),
         width=900,
         height=420,
         js=[],  # no scripts: the chart is a picture; the figures are in the table beside it
