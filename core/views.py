@@ -1,8 +1,12 @@
 """Core pages: home per role, account, notifications, API tokens, reference data, static pages."""
 
+import logging
+import sys
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +20,7 @@ from django_filters.views import FilterView
 from .downloads import csv_rows
 from .filters import AuditFilter
 from .forms import ApiTokenForm, TherapyTypeForm
+from .middleware import database_unavailable_response
 from .models import ApiToken, TherapyType
 from .panels import panels_for
 from .roles import Role
@@ -27,6 +32,8 @@ from .services import (
     therapy_type_create,
     therapy_type_set_active,
 )
+
+logger = logging.getLogger(__name__)
 
 HOME_TEMPLATES = {
     Role.OFFICER: "core/home_officer.html",
@@ -162,6 +169,13 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    """The 500 handler; a lost database (at any layer: sessions, auth, views) is a 503 instead."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        logger.error("Database unavailable: %s", error.__class__.__name__)
+        return database_unavailable_response(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": "Sorry, there is a problem with the service."}, status=500)
     return render(request, "500.html", status=500)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -87,6 +88,8 @@ def report_run_build(*, run_id: int) -> None:
         return  # already built, failed, or another worker has it
     run = ReportRun.objects.select_related("requested_by").get(pk=run_id)
     definition = get_definition(run.kind)
+    if settings.REPORTING_DRILL_DELAY_SECONDS:
+        time.sleep(settings.REPORTING_DRILL_DELAY_SECONDS)  # failure drills only: a run that takes a while
     last_saved = {"percent": 0}
 
     def progress(percent: int, step: str) -> None:

@@ -65,7 +65,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "core.middleware.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -237,6 +236,9 @@ CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
 # A report run still running after this long is marked failed by the beat task (its worker died).
 REPORT_RUN_TIMEOUT_SECONDS = env.int("REPORT_RUN_TIMEOUT_SECONDS", default=30 * 60)
+# Failure drills only (.ci/run): every report run pauses this long after starting, so a drill can
+# kill its worker mid-run. Always 0 in service.
+REPORTING_DRILL_DELAY_SECONDS = env.int("REPORTING_DRILL_DELAY_SECONDS", default=0)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 REST_FRAMEWORK = {

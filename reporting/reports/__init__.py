@@ -1,1 +1,3 @@
 """Every report the service offers. Importing this package registers them."""
+
+from . import records_held  # noqa: F401

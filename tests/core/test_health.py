@@ -41,3 +41,22 @@ def test_unreachable_broker_is_a_503_that_says_so(client):
     assert "Broker unreachable" in body["checks"]["broker"]["detail"]
     assert body["checks"]["worker"]["status"] == "down"
     assert body["checks"]["database"]["status"] == "up"
+
+
+def test_a_lost_database_is_a_friendly_503_not_a_500(client, monkeypatch):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+    from django.test import Client
+
+    def broken(self, *args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(SessionStore, "load", broken)  # the database is gone when the session is read
+    browser = Client(raise_request_exception=False)
+    browser.cookies["sessionid"] = "a" * 32
+    page = browser.get("/your-account/")
+    assert page.status_code == 503
+    assert "Sorry, the service is unavailable" in page.content.decode()
+    api = browser.get("/api/v1/districts/")
+    assert api.status_code == 503
+    assert api.json()["message"].startswith("The service is temporarily unavailable")

@@ -214,3 +214,13 @@ def test_run_list_query_count_does_not_grow(client, api_client, officer, django_
         client.get(url)
     with django_assert_num_queries(len(api_before)):
         api_client.get(api_url)
+
+
+def test_records_held_counts_every_kind_of_record(officer):
+    from core.models import District
+
+    run = report_run_request(kind="records-held", parameters={}, user=officer)
+    assert run.status == ReportRun.Status.SUCCEEDED
+    rows = {row["kind"]: row["count"] for row in run.result["tables"][0]["rows"]}
+    assert rows["Districts"] == District.objects.count() == 13
+    assert run.result["tables"][0]["footer"]["count"] == sum(rows.values())
