@@ -16,7 +16,8 @@ def demo_user(*, email: str, role: Role, first_name: str, last_name: str, provid
     user.first_name, user.last_name = first_name, last_name
     user.provider = provider
     user.is_active = True
-    user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
+    user.is_staff = role == Role.ADMINISTRATOR  # admin-site access; what they may do there is the role's
+    user.is_superuser = False
     user.set_password(DEMO_PASSWORD)
     user.save()
     user.groups.set([Group.objects.get(name=role.label)])

@@ -47,7 +47,7 @@ def commissioner(db):
 
 @pytest.fixture
 def administrator(db):
-    return UserFactory(email="admin@example.org", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    return UserFactory(email="admin@example.org", role=Role.ADMINISTRATOR, is_staff=True)
 
 
 @pytest.fixture

@@ -1,0 +1,236 @@
+"""Authorization, proven everywhere: every page URL and every API operation, as every role.
+
+The tables below say what each role gets. A URL pattern or an API operation missing from the
+tables fails the test, so nothing new ships without a decision about who may use it. Every page
+or API answer a role receives is also searched for the strings that role must never see
+(another provider's name; for commissioners, children's names and dates of birth).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from tests.security.world import API_ROLES, PAGE_ROLES, build_world
+
+pytestmark = pytest.mark.django_db
+
+# Statuses, by name. LOGIN: redirected to sign in. GONE: 404 (out of scope looks like nothing there).
+OK, REDIRECT, LOGIN, UNAUTH, FORBIDDEN, GONE, NOT_ALLOWED = 200, 302, "login", 401, 403, 404, 405
+
+
+def roles(default, **overrides):
+    return {role: overrides.get(role, default) for role in (*PAGE_ROLES, *API_ROLES)}
+
+
+STAFF_ONLY = roles(FORBIDDEN, anonymous=LOGIN, officer=OK)
+TOKEN_ADMINS = {**STAFF_ONLY, "administrator": OK}
+REPORT_READERS = roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK)
+SIGNED_IN = roles(OK, anonymous=LOGIN)
+PUBLIC = roles(OK)
+
+
+@dataclass
+class Page:
+    name: str
+    expect: dict
+    args: callable = None  # world -> list of URL arguments
+    method: str = "GET"
+    data: dict = field(default_factory=dict)
+    query: str = ""
+
+
+# Every named page URL outside the admin and the sign-in pages (django-allauth's own).
+PAGES = [
+    Page("core:home", PUBLIC),
+    Page("core:account", SIGNED_IN),
+    Page("core:notification-list", SIGNED_IN),
+    Page("core:notification-mark-read", roles(REDIRECT, anonymous=LOGIN), method="POST"),
+    Page("core:apitoken-list", TOKEN_ADMINS),
+    Page("core:apitoken-create", TOKEN_ADMINS),
+    Page("core:apitoken-revoke", TOKEN_ADMINS, args=lambda w: [w["other_token"].pk]),
+    Page("core:therapytype-list", STAFF_ONLY),
+    Page(
+        "core:therapytype-toggle",
+        {**STAFF_ONLY, "officer": REDIRECT},
+        args=lambda w: [w["therapy_type"].pk],
+        method="POST",
+    ),
+    Page("core:audit-list", {**STAFF_ONLY, "administrator": OK}),
+    Page("core:audit-export", {**STAFF_ONLY, "administrator": OK}),
+    Page("core:cookies", PUBLIC),
+    Page("core:privacy", PUBLIC),
+    Page("core:accessibility", PUBLIC),
+    Page("reporting:reportrun-list", REPORT_READERS),
+    Page("reporting:reportrun-create", REPORT_READERS, args=lambda w: ["records-held"]),
+    Page("reporting:reportrun-detail", REPORT_READERS, args=lambda w: [w["report_run"].pk]),
+    Page(
+        "reporting:reportrun-detail",
+        # The run names children: only for people who may see children (officers, once the placements
+        # app defines that permission), never for commissioners.
+        {**REPORT_READERS, "commissioner": GONE, "officer": GONE},
+        args=lambda w: [w["child_report_run"].pk],
+    ),
+    Page(
+        "reporting:reportrun-download",
+        {**REPORT_READERS, "officer": GONE, "commissioner": GONE},
+        args=lambda w: [w["report_run"].pk, "csv"],
+    ),  # the factory run has no files
+    Page(
+        "reporting:reportrun-chart",
+        {**REPORT_READERS, "officer": GONE, "commissioner": GONE},
+        args=lambda w: [w["report_run"].pk, "spend"],
+    ),
+    Page(
+        "reporting:reportsubscription-set",
+        {**REPORT_READERS, "officer": REDIRECT, "commissioner": REDIRECT},
+        args=lambda w: ["records-held"],
+        method="POST",
+        data={"subscribe": "1"},
+    ),
+    Page("api-schema", PUBLIC),
+    Page("api-docs", PUBLIC),
+    Page("health", PUBLIC),
+]
+
+EXEMPT_PREFIXES = ("admin:",)
+EXEMPT_NAMES_START = ("account_", "mfa_")  # django-allauth's sign-in, password and two-factor pages
+
+
+def all_url_names() -> set[str]:
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or ""
+                yield from walk(pattern.url_patterns, f"{namespace}:{inner}".strip(":") if inner else namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return {
+        name
+        for name in walk(get_resolver().url_patterns)
+        if not name.startswith(EXEMPT_PREFIXES)
+        and not name.startswith(EXEMPT_NAMES_START)
+        and not name.startswith("api:")
+    }
+
+
+def test_every_page_url_has_an_entry():
+    missing = all_url_names() - {page.name for page in PAGES}
+    assert not missing, f"URL names with no entry in the authorization table: {sorted(missing)}"
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def page_client(world, role):
+    from django.test import Client
+
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world.users[role])
+    return client
+
+
+def check_secrets(world, role, body: str, where: str):
+    for secret in world.secrets.get(role, []):
+        assert secret not in body, f"{role} was shown {secret!r} at {where}"
+
+
+@pytest.mark.parametrize("role", PAGE_ROLES)
+def test_pages_as_each_role(world, role):
+    client = page_client(world, role)
+    failures = []
+    for page in PAGES:
+        url = reverse(page.name, args=page.args(world) if page.args else None) + page.query
+        response = client.post(url, page.data) if page.method == "POST" else client.get(url)
+        expected = page.expect[role]
+        got = response.status_code
+        if expected == LOGIN:
+            ok = got == 302 and response["Location"].startswith(reverse("account_login"))
+        else:
+            ok = got == expected
+        if not ok:
+            failures.append(f"{page.method} {url}: expected {expected}, got {got}")
+        if got == 200 and not getattr(response, "streaming", False):
+            check_secrets(world, role, response.content.decode(errors="replace"), url)
+    assert not failures, "\n".join(failures)
+
+
+# The API: every operation in the OpenAPI schema, as each role (people by session; the integration by a
+# token whose scopes are reference:read and reports:read only).
+API = {
+    ("/api/v1/districts/", "get"): roles(OK, anonymous=UNAUTH),
+    ("/api/v1/districts/{id}/", "get"): roles(OK, anonymous=UNAUTH),
+    ("/api/v1/therapy-types/", "get"): roles(OK, anonymous=UNAUTH),
+    ("/api/v1/therapy-types/{id}/", "get"): roles(OK, anonymous=UNAUTH),
+    ("/api/v1/primary-needs/", "get"): roles(OK, anonymous=UNAUTH),
+    ("/api/v1/primary-needs/{id}/", "get"): roles(OK, anonymous=UNAUTH),
+    ("/api/v1/report-runs/", "get"): roles(FORBIDDEN, anonymous=UNAUTH, officer=OK, commissioner=OK, integration=OK),
+    ("/api/v1/report-runs/", "post"): roles(FORBIDDEN, anonymous=UNAUTH, officer=202, commissioner=202),
+    ("/api/v1/report-runs/{id}/", "get"): roles(
+        FORBIDDEN, anonymous=UNAUTH, officer=OK, commissioner=OK, integration=OK
+    ),
+    ("/api/v1/report-runs/{id}/download/", "get"): roles(
+        FORBIDDEN, anonymous=UNAUTH, officer=GONE, commissioner=GONE, integration=GONE
+    ),
+}
+
+API_IDS = {
+    "/api/v1/districts/{id}/": lambda w: 1,
+    "/api/v1/therapy-types/{id}/": lambda w: w["therapy_type"].pk,
+    "/api/v1/primary-needs/{id}/": lambda w: 1,
+    "/api/v1/report-runs/{id}/": lambda w: w["report_run"].pk,
+    "/api/v1/report-runs/{id}/download/": lambda w: w["report_run"].pk,
+}
+API_BODIES = {
+    ("/api/v1/report-runs/", "post"): {"kind": "records-held", "parameters": {}},
+}
+
+
+def schema_operations() -> set[tuple[str, str]]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        (path, method)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+
+
+def test_every_api_operation_has_an_entry():
+    missing = schema_operations() - set(API)
+    assert not missing, f"API operations with no entry in the authorization table: {sorted(missing)}"
+
+
+def api_client(world, role) -> APIClient:
+    client = APIClient()
+    if role == "integration":
+        client.credentials(HTTP_AUTHORIZATION=f"Token {world.integration_key}")
+    elif role != "anonymous":
+        client.force_authenticate(world.users[role])
+    return client
+
+
+@pytest.mark.parametrize("role", API_ROLES)
+def test_api_as_each_role(world, role):
+    client = api_client(world, role)
+    failures = []
+    for (path, method), expect in sorted(API.items()):
+        url = path.replace("{id}", str(API_IDS[path](world))) if "{id}" in path else path
+        body = API_BODIES.get((path, method))
+        response = (
+            getattr(client, method)(url, body, format="json") if body is not None else getattr(client, method)(url)
+        )
+        if response.status_code != expect[role]:
+            failures.append(f"{method.upper()} {url}: expected {expect[role]}, got {response.status_code}")
+        if response.status_code == 200 and not getattr(response, "streaming", False):
+            check_secrets(world, role, response.content.decode(errors="replace"), url)
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,64 @@
+"""A small world with something of everyone's in it, for walking every URL as every role.
+
+Each role's `secrets` are strings that must never appear in anything that role is shown
+(another provider's name, a child's name or date of birth for a commissioner, ...).
+"""
+
+from dataclasses import dataclass, field
+
+from core.models import ApiToken, TherapyType
+from core.roles import Role
+from core.services import api_token_issue
+from reporting.models import ReportRun
+from tests.core.factories import UserFactory
+from tests.providers.factories import ProviderFactory
+from tests.reporting.factories import ReportRunFactory
+
+PAGE_ROLES = ("anonymous", "officer", "commissioner", "provider_a", "provider_b", "administrator")
+API_ROLES = ("anonymous", "officer", "commissioner", "provider_a", "provider_b", "integration")
+
+
+@dataclass
+class World:
+    users: dict = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)
+    secrets: dict = field(default_factory=dict)  # role -> strings that role must never be shown
+    integration_key: str = ""
+
+    def __getitem__(self, name):
+        return self.objects[name]
+
+
+def build_world() -> World:
+    world = World()
+    provider_a = ProviderFactory(legal_name="Alder Therapy Ltd", trading_name="Alder Therapy")
+    provider_b = ProviderFactory(legal_name="Birchwood Sentinel Ltd", trading_name="Birchwood Sentinel")
+    world.users = {
+        "officer": UserFactory(email="officer@world.example.org", role=Role.OFFICER),
+        "commissioner": UserFactory(email="commissioner@world.example.org", role=Role.COMMISSIONER),
+        "administrator": UserFactory(email="admin@world.example.org", role=Role.ADMINISTRATOR, is_staff=True),
+        "provider_a": UserFactory(email="a@alder.example.org", role=Role.PROVIDER, provider=provider_a),
+        "provider_b": UserFactory(email="b@birchwood.example.org", role=Role.PROVIDER, provider=provider_b),
+    }
+    token, world.integration_key = api_token_issue(
+        name="Limited integration", scopes=["reference:read", "reports:read"], created_by=world.users["officer"]
+    )
+    world.objects.update(
+        provider_a=provider_a,
+        provider_b=provider_b,
+        integration_token=token,
+        other_token=ApiToken.objects.exclude(pk=token.pk).first() or token,
+        therapy_type=TherapyType.objects.get(code="drama"),
+        report_run=ReportRunFactory(requested_by=world.users["officer"], status=ReportRun.Status.SUCCEEDED),
+        child_report_run=ReportRunFactory(
+            kind="records-held",
+            requested_by=world.users["officer"],
+            includes_child_identity=True,
+            status=ReportRun.Status.SUCCEEDED,
+        ),
+    )
+    world.secrets = {
+        "provider_a": ["Birchwood Sentinel"],
+        "provider_b": ["Alder Therapy"],
+    }
+    return world
