@@ -118,18 +118,19 @@ def overlap_days(start: date, end: date, other_start: date, other_end: date) -> 
 def prorate_by_financial_year(amount: Decimal, start: date, end: date) -> dict[FinancialYear, Decimal]:
     """Split `amount` spent evenly over the inclusive range start..end into financial years, by days.
 
-    Each share is rounded to the penny; the last year takes the rounding difference, so the shares
-    always add up to `amount` exactly.
+    Rounds cumulatively (each year gets the rounded running total minus the rounded total before
+    it), so the shares always add up to `amount` exactly and none is ever negative.
     """
     years = financial_years_between(start, end)
     total_days = days_inclusive(start, end)
+    amount = Decimal(amount)
     shares: dict[FinancialYear, Decimal] = {}
-    allocated = ZERO
-    for year in years[:-1]:
-        share = round_to_penny(Decimal(amount) * overlap_days(start, end, year.start, year.end) / total_days)
-        shares[year] = share
-        allocated += share
-    shares[years[-1]] = round_to_penny(Decimal(amount) - allocated)
+    days_so_far, allocated = 0, ZERO
+    for year in years:
+        days_so_far += overlap_days(start, end, year.start, year.end)
+        running_total = round_to_penny(amount * days_so_far / total_days)
+        shares[year] = running_total - allocated
+        allocated = running_total
     return shares
 
 
