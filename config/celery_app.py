@@ -22,6 +22,10 @@ app.conf.beat_schedule = {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=2, minute=30),  # daily at 02:30, before the working day
     },
+    "providers-compliance-check": {
+        "task": "providers.tasks.check_compliance",
+        "schedule": crontab(hour=6, minute=15),  # daily at 06:15, before officers start work
+    },
     "reporting-fail-stuck-runs": {
         "task": "reporting.tasks.fail_stuck_report_runs",
         "schedule": crontab(minute="*/5"),  # every five minutes: no run stays "running" for ever

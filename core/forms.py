@@ -33,7 +33,7 @@ class GovukFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper(self)
+        self.helper = FormHelper()  # no layout: every field, including ones added after __init__
         self.helper.attrs = {"novalidate": ""}
         self.helper.form_show_errors = True
         self.helper.add_input(Submit("submit", self.submit_label))

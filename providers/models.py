@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -84,6 +85,11 @@ class Provider(models.Model):
     settings_offered = models.JSONField(default=list, blank=True, help_text="Values of Provider.Setting.")
     age_from = models.PositiveSmallIntegerField(null=True, blank=True)
     age_to = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Safeguarding, answered once.
+    safeguarding_lead_name = models.CharField(max_length=200, blank=True)
+    safeguarding_lead_email = models.EmailField(blank=True)
+    has_safeguarding_policy = models.BooleanField(default=False)
+    safeguarding_policy_reviewed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ProviderQuerySet.as_manager()
@@ -369,3 +375,257 @@ class CapacityDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hours_per_week} h/week of {self.therapy_type} in {self.district} from {self.from_date}"
+
+
+class InsuranceMinimums(models.Model):
+    """The minimum cover officers require of providers (one row). Defaults follow the QPL terms."""
+
+    public_liability = money_field("public liability (£)", default=Decimal("5000000.00"))
+    professional_indemnity = money_field("professional indemnity (£)", default=Decimal("1000000.00"))
+    employers_liability = money_field("employer's liability (£)", default=Decimal("5000000.00"))
+    expiry_warning_days = models.PositiveSmallIntegerField(default=30)
+
+    class Meta:
+        verbose_name_plural = "insurance minimums"
+
+    def __str__(self) -> str:
+        return "Minimum insurance cover"
+
+    @classmethod
+    def current(cls) -> InsuranceMinimums:
+        return cls.objects.get_or_create(pk=1)[0]
+
+    def minimum_for(self, kind: str) -> Decimal:
+        return {
+            InsurancePolicy.Kind.PUBLIC_LIABILITY: self.public_liability,
+            InsurancePolicy.Kind.PROFESSIONAL_INDEMNITY: self.professional_indemnity,
+            InsurancePolicy.Kind.EMPLOYERS_LIABILITY: self.employers_liability,
+        }[kind]
+
+
+class ProviderOwnedQuerySet(models.QuerySet):
+    """Records that belong to one provider: council staff see all, a provider user only their own."""
+
+    def visible_to(self, user):
+        if user.has_perm("providers.view_provider"):
+            return self
+        if getattr(user, "provider_id", None):
+            return self.filter(provider_id=user.provider_id)
+        return self.none()
+
+
+class Practitioner(models.Model):
+    """A person who delivers therapy for a provider, with their professional registration and DBS check."""
+
+    class Body(models.TextChoices):
+        HCPC = "hcpc", "Health and Care Professions Council (HCPC)"
+        RCSLT = "rcslt", "Royal College of Speech and Language Therapists (RCSLT)"
+        BACP = "bacp", "British Association for Counselling and Psychotherapy (BACP)"
+        UKCP = "ukcp", "UK Council for Psychotherapy (UKCP)"
+        BABCP = "babcp", "British Association for Behavioural and Cognitive Psychotherapies (BABCP)"
+        BAPT = "bapt", "British Association of Play Therapists (BAPT)"
+        PTUK = "ptuk", "Play Therapy UK (PTUK)"
+        OTHER = "other", "Another body"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="practitioners")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    profession = models.CharField(max_length=100, help_text="For example ‘Speech and language therapist’.")
+    registration_body = models.CharField(max_length=10, choices=Body.choices)
+    registration_body_other = models.CharField("name of the body", max_length=200, blank=True)
+    registration_number = models.CharField(max_length=30)
+    registration_expires_on = models.DateField()
+    dbs_certificate_number = models.CharField("DBS certificate number", max_length=12)
+    dbs_issued_on = models.DateField("DBS certificate issue date")
+    dbs_barred_list_checked = models.BooleanField("enhanced check with the children's barred list", default=False)
+    dbs_update_service = models.BooleanField("subscribed to the DBS Update Service", default=False)
+    is_active = models.BooleanField(default=True)
+
+    objects = ProviderOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["provider", "last_name", "first_name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dbs_certificate_number__regex=r"^[0-9]{12}$"),
+                name="providers_practitioner_dbs_12_digits",
+                violation_error_message="A DBS certificate number is 12 digits.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class InsurancePolicy(models.Model):
+    """A provider's current insurance policy of one kind (renewals update it; the audit log keeps history)."""
+
+    class Kind(models.TextChoices):
+        PUBLIC_LIABILITY = "public_liability", "Public liability"
+        PROFESSIONAL_INDEMNITY = "professional_indemnity", "Professional indemnity"
+        EMPLOYERS_LIABILITY = "employers_liability", "Employer's liability"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="insurance_policies")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    insurer = models.CharField(max_length=200)
+    policy_number = models.CharField(max_length=60)
+    cover_amount = money_field("cover (£)")
+    expires_on = models.DateField()
+
+    objects = ProviderOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["provider", "kind"]
+        verbose_name_plural = "insurance policies"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "kind"], name="providers_insurance_one_per_kind"),
+            models.CheckConstraint(
+                condition=Q(cover_amount__gt=0),
+                name="providers_insurance_cover_positive",
+                violation_error_message="Cover must be more than £0.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} insurance"
+
+
+class ComplianceDocumentQuerySet(ProviderOwnedQuerySet):
+    def verified(self):
+        return self.filter(status=ComplianceDocument.Status.VERIFIED)
+
+
+class ComplianceDocument(models.Model):
+    """Evidence a provider uploads (certificates, registrations, policies), checked by an officer.
+
+    The file is stored privately under a generated name; the uploader's file name is kept only
+    for display. Mandatory kinds suspend a membership when the latest verified one has expired.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLIC_LIABILITY = "public_liability", "Public liability insurance certificate"
+        PROFESSIONAL_INDEMNITY = "professional_indemnity", "Professional indemnity insurance certificate"
+        EMPLOYERS_LIABILITY = "employers_liability", "Employer's liability insurance certificate"
+        DBS = "dbs", "Enhanced DBS certificate"
+        REGISTRATION = "registration", "Professional registration"
+        SAFEGUARDING_POLICY = "safeguarding_policy", "Safeguarding policy"
+        OTHER = "other", "Other evidence"
+
+    MANDATORY = (Kind.PUBLIC_LIABILITY, Kind.PROFESSIONAL_INDEMNITY, Kind.DBS, Kind.REGISTRATION)
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for checks"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="documents")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    number = models.CharField("certificate or policy number", max_length=60, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    file = models.FileField(upload_to="evidence/%Y/%m/", max_length=200)
+    original_name = models.CharField(max_length=200, help_text="The uploader's file name, for display only.")
+    content_type = models.CharField(max_length=50, help_text="Detected from the file's content.")
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    expiry_notified_on = models.DateField(null=True, blank=True)
+
+    objects = ComplianceDocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["provider", "kind", "-expires_on", "-pk"]
+        permissions = [("verify_compliancedocument", "Can check providers' evidence and open the files")]
+        indexes = [models.Index(fields=["status", "expires_on"], name="prov_document_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_mandatory(self) -> bool:
+        return self.kind in self.MANDATORY or (
+            self.kind == self.Kind.EMPLOYERS_LIABILITY and self.provider.employs_staff
+        )
+
+
+class SelectionQuestionnaireQuerySet(ProviderOwnedQuerySet):
+    def open(self):
+        return self.filter(status__in=SelectionQuestionnaire.OPEN)
+
+
+class SelectionQuestionnaire(models.Model):
+    """One application (or resubmission) by a provider to join a list, with a snapshot of its answers.
+
+    draft -> submitted -> under review -> (clarification requested -> submitted ...) -> approved / rejected.
+    Each move is recorded (core.Transition). The answers themselves live on the provider and are reused.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        UNDER_REVIEW = "under_review", "Under review"
+        CLARIFICATION_REQUESTED = "clarification_requested", "Clarification requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    OPEN = (Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.CLARIFICATION_REQUESTED)
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="questionnaires")
+    provider_list = models.ForeignKey(ProviderList, on_delete=models.PROTECT, related_name="questionnaires")
+    reference = models.CharField(max_length=20, unique=True)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resubmissions",
+        help_text="The earlier application this one resubmits or updates.",
+    )
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
+    lots = models.ManyToManyField(Lot, related_name="questionnaires", blank=True)
+    declarations = models.JSONField(default=dict, blank=True)
+    snapshot = models.JSONField(null=True, blank=True, help_text="The answers as they were when submitted.")
+    clarification_request = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = SelectionQuestionnaireQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        permissions = [("review_selectionquestionnaire", "Can review and decide selection questionnaires")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_list"],
+                condition=Q(status__in=["draft", "submitted", "under_review", "clarification_requested"]),
+                name="providers_sq_one_open_per_list",
+                violation_error_message="This provider already has an application open for this list.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="prov_sq_queue_idx")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("providers:sq-review", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.CLARIFICATION_REQUESTED)

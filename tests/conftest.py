@@ -35,6 +35,35 @@ def django_db_setup(django_db_setup, django_db_blocker):
         sync_role_groups()
 
 
+REFERENCE_DATA_MIGRATIONS = (
+    "core.migrations.0003_reference_data_and_roles",
+    "providers.migrations.0003_qualified_provider_list",
+)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    """Transactional tests (browser, drills) empty the database between tests. Django's serialized
+    rollback should restore the data migrations' rows, but under Playwright's event loop the test
+    runs with a different connection object that lacks the serialized copy; reload them instead
+    (the loaders are idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    if not marker or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    from core.models import District
+
+    if District.objects.exists():
+        return
+    importlib.import_module(REFERENCE_DATA_MIGRATIONS[0]).load(apps, None)
+    importlib.import_module(REFERENCE_DATA_MIGRATIONS[1]).create(apps, None)
+    sync_role_groups()
+
+
 @pytest.fixture
 def officer(db):
     return UserFactory(email="officer@example.org", role=Role.OFFICER)

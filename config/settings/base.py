@@ -136,10 +136,14 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_ADAPTER = "core.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"login": "core.forms.LoginForm"}
+ACCOUNT_FORMS = {"login": "core.forms.LoginForm", "signup": "providers.forms.ProviderSignupForm"}
+# Providers register themselves to apply to the QPL or the DPS.
+ACCOUNT_SIGNUP_OPEN = env.bool("ACCOUNT_SIGNUP_OPEN", default=True)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SERVICE_NAME}] "
 ACCOUNT_RATE_LIMITS = False  # django-axes does the lockout, keyed on email and IP
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -288,7 +292,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    # Many models have a `status` or a `kind`: name each set of choices after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ProviderKindEnum": "providers.models.Provider.Kind",
+        "ProviderStatusEnum": "providers.models.Provider.Status",
+        "ProviderListKindEnum": "providers.models.ProviderList.Kind",
+        "MembershipStatusEnum": "providers.models.Membership.Status",
+        "QuestionnaireStatusEnum": "providers.models.SelectionQuestionnaire.Status",
+        "ComplianceDocumentKindEnum": "providers.models.ComplianceDocument.Kind",
+        "ComplianceDocumentStatusEnum": "providers.models.ComplianceDocument.Status",
+        "ReportRunStatusEnum": "reporting.models.ReportRun.Status",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.add_error_responses"],
 }
 

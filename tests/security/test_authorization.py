@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
+from tests.providers.factories import PDF
 from tests.security.world import API_ROLES, PAGE_ROLES, build_world
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +31,8 @@ def roles(default, **overrides):
 STAFF_ONLY = roles(FORBIDDEN, anonymous=LOGIN, officer=OK)
 TOKEN_ADMINS = {**STAFF_ONLY, "administrator": OK}
 REPORT_READERS = roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK)
+PORTAL = roles(FORBIDDEN, anonymous=LOGIN, provider_a=OK, provider_b=OK)
+OWN_SQ = {**PORTAL, "provider_b": GONE}
 SIGNED_IN = roles(OK, anonymous=LOGIN)
 PUBLIC = roles(OK)
 
@@ -91,6 +95,89 @@ PAGES = [
         method="POST",
         data={"subscribe": "1"},
     ),
+    # Providers: the directory and provider pages (council staff; a provider sees only its own page)
+    Page("providers:provider-list", roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK)),
+    Page("providers:provider-list-all", roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK)),
+    Page(
+        "providers:provider-detail",
+        roles(GONE, anonymous=LOGIN, officer=OK, commissioner=OK, provider_a=OK),
+        args=lambda w: [w["provider_a"].pk],
+    ),
+    Page(
+        "providers:provider-legacy",
+        roles(FORBIDDEN, anonymous=LOGIN, officer=REDIRECT),
+        args=lambda w: [w["provider_a"].pk],
+        method="POST",
+        data={"legacy_arrangement": "preferred"},
+    ),
+    Page("providers:join", PUBLIC),
+    Page("providers:provider-import", STAFF_ONLY),
+    Page("providers:insurance-minimums", STAFF_ONLY),
+    # The provider portal and the questionnaire: a provider's own only
+    Page("providers:portal", PORTAL),
+    Page("providers:portal-pricing", PORTAL),
+    Page("providers:portal-capacity", PORTAL),
+    Page("providers:portal-documents", PORTAL),
+    Page("providers:membership-leave", {**PORTAL, "provider_b": GONE}, args=lambda w: [w["membership_a"].pk]),
+    *[
+        Page(f"providers:{name}", OWN_SQ, args=lambda w: [w["sq_a"].pk])
+        for name in (
+            "sq-tasks",
+            "sq-organisation",
+            "sq-services",
+            "sq-practitioners",
+            "sq-practitioner-add",
+            "sq-insurance",
+            "sq-safeguarding",
+            "sq-evidence",
+            "sq-capacity",
+            "sq-pricing",
+            "sq-lots",
+            "sq-check",
+            "sq-declaration",
+            "sq-confirmation",
+        )
+    ],
+    Page("providers:sq-insurance-edit", OWN_SQ, args=lambda w: [w["sq_a"].pk, "public_liability"]),
+    Page("providers:sq-practitioner-edit", OWN_SQ, args=lambda w: [w["sq_a"].pk, w["practitioner_a"].pk]),
+    Page(
+        "providers:sq-practitioner-remove",
+        {**OWN_SQ, "provider_a": REDIRECT},
+        args=lambda w: [w["sq_a"].pk, w["practitioner_a"].pk],
+        method="POST",
+    ),
+    Page(
+        "providers:sq-start",
+        {**PORTAL, "provider_a": REDIRECT, "provider_b": REDIRECT},
+        args=lambda w: [w["qpl"].pk],
+        method="POST",
+    ),
+    # Officer review (commissioners read, never decide)
+    Page("providers:sq-review-list", roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK)),
+    Page(
+        "providers:sq-review",
+        roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK),
+        args=lambda w: [w["sq_a"].pk],
+    ),
+    Page(
+        "providers:sq-review-start",
+        roles(FORBIDDEN, anonymous=LOGIN, officer=REDIRECT),
+        args=lambda w: [w["sq_a"].pk],
+        method="POST",
+    ),
+    # Evidence files: the provider's own users and officers, never commissioners or another provider
+    Page(
+        "providers:document-download",
+        roles(GONE, anonymous=LOGIN, officer=OK, provider_a=OK),
+        args=lambda w: [w["document_a"].pk],
+    ),
+    Page(
+        "providers:document-verify",
+        roles(FORBIDDEN, anonymous=LOGIN, officer=REDIRECT),
+        args=lambda w: [w["pending_document_a"].pk],
+        method="POST",
+    ),
+    Page("providers:document-reject", STAFF_ONLY, args=lambda w: [w["pending_document_a"].pk]),
     Page("api-schema", PUBLIC),
     Page("api-docs", PUBLIC),
     Page("health", PUBLIC),
@@ -181,7 +268,62 @@ API = {
     ),
 }
 
+# Providers. The integration's token has no providers scope, so it is refused (403) everywhere here.
+READ_ALL = roles(OK, anonymous=UNAUTH, integration=FORBIDDEN)
+READ_A = roles(GONE, anonymous=UNAUTH, integration=FORBIDDEN, officer=OK, commissioner=OK, provider_a=OK)
+PROVIDER_WRITES = roles(FORBIDDEN, anonymous=UNAUTH, provider_a=201, provider_b=201)
+OFFICER_DECIDES = roles(FORBIDDEN, anonymous=UNAUTH, provider_b=GONE, officer=400)  # 400: the application is a draft
+API.update(
+    {
+        ("/api/v1/providers/", "get"): READ_ALL,
+        ("/api/v1/providers/{id}/", "get"): READ_A,
+        ("/api/v1/providers/{id}/", "patch"): {**READ_A, "commissioner": FORBIDDEN},
+        ("/api/v1/provider-lists/", "get"): READ_ALL,
+        ("/api/v1/provider-lists/{id}/", "get"): READ_ALL,
+        ("/api/v1/memberships/", "get"): READ_ALL,
+        ("/api/v1/memberships/{id}/", "get"): READ_A,
+        ("/api/v1/selection-questionnaires/", "get"): READ_ALL,
+        ("/api/v1/selection-questionnaires/", "post"): PROVIDER_WRITES,
+        ("/api/v1/selection-questionnaires/{id}/", "get"): READ_A,
+        ("/api/v1/selection-questionnaires/{id}/submit/", "post"): roles(
+            FORBIDDEN,
+            anonymous=UNAUTH,
+            provider_b=GONE,
+            provider_a=400,  # 400: not every section is complete
+        ),
+        ("/api/v1/selection-questionnaires/{id}/approve/", "post"): OFFICER_DECIDES,
+        ("/api/v1/selection-questionnaires/{id}/reject/", "post"): OFFICER_DECIDES,
+        ("/api/v1/selection-questionnaires/{id}/request-clarification/", "post"): OFFICER_DECIDES,
+        ("/api/v1/pricing-schedules/", "get"): READ_ALL,
+        ("/api/v1/pricing-schedules/", "post"): PROVIDER_WRITES,
+        ("/api/v1/pricing-schedules/{id}/", "get"): READ_A,
+        ("/api/v1/compliance-documents/", "get"): READ_ALL,
+        ("/api/v1/compliance-documents/", "post"): PROVIDER_WRITES,
+        ("/api/v1/compliance-documents/{id}/", "get"): READ_A,
+        ("/api/v1/compliance-documents/{id}/verify/", "post"): roles(FORBIDDEN, anonymous=UNAUTH, officer=OK),
+        ("/api/v1/compliance-documents/{id}/reject/", "post"): roles(FORBIDDEN, anonymous=UNAUTH, officer=OK),
+        ("/api/v1/compliance-documents/{id}/download/", "get"): {**READ_A, "commissioner": GONE},
+        ("/api/v1/capacity-declarations/", "get"): READ_ALL,
+        ("/api/v1/capacity-declarations/", "post"): PROVIDER_WRITES,
+        ("/api/v1/capacity-declarations/{id}/", "get"): READ_A,
+    }
+)
+
 API_IDS = {
+    "/api/v1/providers/{id}/": lambda w: w["provider_a"].pk,
+    "/api/v1/provider-lists/{id}/": lambda w: w["qpl"].pk,
+    "/api/v1/memberships/{id}/": lambda w: w["membership_a"].pk,
+    "/api/v1/selection-questionnaires/{id}/": lambda w: w["sq_a"].pk,
+    "/api/v1/selection-questionnaires/{id}/submit/": lambda w: w["sq_a"].pk,
+    "/api/v1/selection-questionnaires/{id}/approve/": lambda w: w["sq_a"].pk,
+    "/api/v1/selection-questionnaires/{id}/reject/": lambda w: w["sq_a"].pk,
+    "/api/v1/selection-questionnaires/{id}/request-clarification/": lambda w: w["sq_a"].pk,
+    "/api/v1/pricing-schedules/{id}/": lambda w: w["pricing_a"].pk,
+    "/api/v1/compliance-documents/{id}/": lambda w: w["document_a"].pk,
+    "/api/v1/compliance-documents/{id}/verify/": lambda w: w["pending_document_a"].pk,
+    "/api/v1/compliance-documents/{id}/reject/": lambda w: w["pending_document_a"].pk,
+    "/api/v1/compliance-documents/{id}/download/": lambda w: w["document_a"].pk,
+    "/api/v1/capacity-declarations/{id}/": lambda w: w["capacity_a"].pk,
     "/api/v1/districts/{id}/": lambda w: 1,
     "/api/v1/therapy-types/{id}/": lambda w: w["therapy_type"].pk,
     "/api/v1/primary-needs/{id}/": lambda w: 1,
@@ -190,7 +332,27 @@ API_IDS = {
 }
 API_BODIES = {
     ("/api/v1/report-runs/", "post"): {"kind": "records-held", "parameters": {}},
+    ("/api/v1/providers/{id}/", "patch"): {"town": "Deal"},
+    ("/api/v1/selection-questionnaires/", "post"): lambda w: {"provider_list": w["qpl"].pk},
+    ("/api/v1/selection-questionnaires/{id}/submit/", "post"): {"declarations": {"information_accurate": True}},
+    ("/api/v1/selection-questionnaires/{id}/approve/", "post"): {},
+    ("/api/v1/selection-questionnaires/{id}/reject/", "post"): {"reason": "Not enough evidence"},
+    ("/api/v1/selection-questionnaires/{id}/request-clarification/", "post"): {"reason": "Which schools?"},
+    ("/api/v1/pricing-schedules/", "post"): {
+        "effective_from": "2030-04-01",
+        "lines": [{"therapy_type": "speech-language", "unit": "hour", "rate": "80.00"}],
+    },
+    ("/api/v1/compliance-documents/", "post"): lambda w: {"kind": "other", "file": SimpleUploadedFile("x.pdf", PDF)},
+    ("/api/v1/compliance-documents/{id}/verify/", "post"): {},
+    ("/api/v1/compliance-documents/{id}/reject/", "post"): {"reason": "Unreadable scan"},
+    ("/api/v1/capacity-declarations/", "post"): {
+        "therapy_type": "speech-language",
+        "district": "E07000113",
+        "hours_per_week": "5.0",
+        "from_date": "2030-01-01",
+    },
 }
+MULTIPART = {("/api/v1/compliance-documents/", "post")}
 
 
 def schema_operations() -> set[tuple[str, str]]:
@@ -226,9 +388,10 @@ def test_api_as_each_role(world, role):
     for (path, method), expect in sorted(API.items()):
         url = path.replace("{id}", str(API_IDS[path](world))) if "{id}" in path else path
         body = API_BODIES.get((path, method))
-        response = (
-            getattr(client, method)(url, body, format="json") if body is not None else getattr(client, method)(url)
-        )
+        body = body(world) if callable(body) else body
+        encoding = "multipart" if (path, method) in MULTIPART else "json"
+        call = getattr(client, method)
+        response = call(url, body, format=encoding) if body is not None else call(url)
         if response.status_code != expect[role]:
             failures.append(f"{method.upper()} {url}: expected {expect[role]}, got {response.status_code}")
         if response.status_code == 200 and not getattr(response, "streaming", False):

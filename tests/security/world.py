@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from core.models import ApiToken, TherapyType
 from core.roles import Role
 from core.services import api_token_issue
+from providers import services as provider_services
 from reporting.models import ReportRun
 from tests.core.factories import UserFactory
-from tests.providers.factories import ProviderFactory
+from tests.providers.factories import DocumentFactory, ProviderFactory, admit, complete_answers, qpl
 from tests.reporting.factories import ReportRunFactory
 
 PAGE_ROLES = ("anonymous", "officer", "commissioner", "provider_a", "provider_b", "administrator")
@@ -56,6 +57,24 @@ def build_world() -> World:
             includes_child_identity=True,
             status=ReportRun.Status.SUCCEEDED,
         ),
+    )
+    complete_answers(provider_a)
+    complete_answers(provider_b, district_name="Dover")
+    membership_a = admit(provider_a)
+    world.objects.update(
+        qpl=qpl(),
+        sq_a=provider_services.questionnaire_start(
+            provider=provider_a, provider_list=qpl(), user=world.users["provider_a"]
+        ),
+        sq_b=provider_services.questionnaire_start(
+            provider=provider_b, provider_list=qpl(), user=world.users["provider_b"]
+        ),
+        membership_a=membership_a,
+        practitioner_a=provider_a.practitioners.first(),
+        document_a=provider_a.documents.first(),
+        pending_document_a=DocumentFactory(provider=provider_a, status="pending", kind="other", expires_on=None),
+        pricing_a=provider_a.pricing_schedules.first(),
+        capacity_a=provider_a.capacity_declarations.first(),
     )
     world.secrets = {
         "provider_a": ["Birchwood Sentinel"],

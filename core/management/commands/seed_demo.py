@@ -8,6 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 OUR_APPS = ["core", "providers", "contracts", "placements", "reporting"]
 
@@ -24,10 +25,12 @@ class Command(BaseCommand):
             raise CommandError("Demo data is for development: run with DJANGO_DEBUG=1, or pass --force.")
         rng = random.Random(seed)
         self.stdout.write("Demo sign-ins (demonstration only):")
-        for name in OUR_APPS:
-            if not apps.is_installed(name) or importlib.util.find_spec(f"{name}.demo") is None:
-                continue
-            module = importlib.import_module(f"{name}.demo")
-            with transaction.atomic():
-                module.seed(stdout=self.stdout, rng=rng)
+        # Demo data notifies nobody by email (notifications still appear in the service).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            for name in OUR_APPS:
+                if not apps.is_installed(name) or importlib.util.find_spec(f"{name}.demo") is None:
+                    continue
+                module = importlib.import_module(f"{name}.demo")
+                with transaction.atomic():
+                    module.seed(stdout=self.stdout, rng=rng)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
