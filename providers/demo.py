@@ -227,7 +227,9 @@ def seed(*, stdout, rng) -> None:
     email = "provider@example.org"
     demo_user(email=email, role=Role.PROVIDER, first_name="Pat", last_name="Provider", provider=harbourside)
     stdout.write(f"  {Role.PROVIDER.label:<14} {email:<32} password: {DEMO_PASSWORD}")
+    schools = _seed_schools(base, officer, today)
     outcome = compliance_check(today=today)
+    stdout.write(f"  Schools on the DPS: {schools} created.")
     stdout.write(
         f"  Providers: {created} created; compliance check suspended {outcome.suspended}, warned {outcome.warned}."
     )
@@ -416,3 +418,133 @@ def _membership(provider, qpl, sq, state, index, officer, today) -> None:
         transition_record(
             subject=membership, from_state="admitted", to_state="left", actor=None, reason="Retired from practice"
         )
+
+
+SCHOOL_NAMES = [
+    "Brookfield",
+    "Cliffside",
+    "Dene Park",
+    "Eastwell",
+    "Fairlight",
+    "Glebe House",
+    "Highview",
+    "Ivy Lodge",
+    "Kingsdown",
+    "Leas Court",
+    "Marsh Farm",
+    "Northdown",
+    "Oakwood Grange",
+    "Parkside",
+    "Quarry Hill",
+    "Redcliffe",
+    "St Aldhelm's",
+    "Tenterden Vale",
+    "Upper Deal",
+    "Vale View",
+    "Westbrook",
+    "Yewlands",
+    "Ashgrove",
+    "Bayview",
+    "Chartwell Lees",
+    "Downsview",
+    "Elmhurst",
+    "Foxhill",
+    "Greystones",
+    "Harbour View",
+]
+
+
+def _seed_schools(base: int, officer, today: date) -> int:
+    """About 30 fictional independent and non-maintained special schools, admitted to DPS lots."""
+    from core.models import PrimaryNeed
+
+    from .models import OfstedRating, SchoolFeeBand
+
+    dps = ProviderList.objects.get(reference="KCC-DPS-NMISS")
+    lots = list(dps.lots.select_related("primary_need"))
+    created = 0
+    for index, name in enumerate(SCHOOL_NAMES):
+        rng = random.Random(base + 1000 + index)
+        kind = Provider.Kind.NON_MAINTAINED_SCHOOL if index % 5 == 0 else Provider.Kind.INDEPENDENT_SCHOOL
+        school, is_new = Provider.objects.get_or_create(
+            legal_name=f"{name} School",
+            defaults={"trading_name": f"{name} School", "kind": kind, "status": Provider.Status.ACTIVE},
+        )
+        if not is_new:
+            continue
+        created += 1
+        chosen = rng.sample(lots, rng.randint(1, 3))
+        school.dfe_urn = f"{886000 + index * 13}"
+        school.ofsted_rating = rng.choice(
+            [OfstedRating.OUTSTANDING, OfstedRating.GOOD, OfstedRating.GOOD, OfstedRating.REQUIRES_IMPROVEMENT]
+        )
+        school.ofsted_inspected_on = date(2023, 1, 10) + timedelta(days=rng.randint(0, 700))
+        school.registered_capacity = rng.choice([40, 60, 80, 110, 150])
+        school.age_from, school.age_to = min(lot.age_from for lot in chosen), max(lot.age_to for lot in chosen)
+        school.offers_day = any(lot.setting == "day" for lot in chosen)
+        school.offers_residential = any(lot.setting == "residential" for lot in chosen)
+        school.address_line_1, school.town = f"{name} Road", rng.choice(["Canterbury", "Ashford", "Maidstone", "Deal"])
+        school.postcode = f"CT{rng.randint(1, 21)} {rng.randint(1, 9)}XY"
+        school.contact_name, school.contact_email = "The Head Teacher", f"office{index}@school.example.org"
+        school.contact_phone = f"01632 97{index:04d}"[:13]
+        school.employs_staff = True
+        school.safeguarding_lead_name, school.safeguarding_lead_email = (
+            "Designated Safeguarding Lead",
+            school.contact_email,
+        )
+        school.has_safeguarding_policy = True
+        school.save()
+        school.needs_catered_for.set(PrimaryNeed.objects.filter(pk__in=[lot.primary_need_id for lot in chosen]))
+        for place_type, weeks, base_fee in (("day", 38, 48000), ("residential", 52, 145000)):
+            if (place_type == "day" and school.offers_day) or (
+                place_type == "residential" and school.offers_residential
+            ):
+                education = Decimal(base_fee + rng.randint(-6000, 18000))
+                SchoolFeeBand.objects.create(
+                    provider=school,
+                    name=f"Standard {place_type} place",
+                    place_type=place_type,
+                    weeks=weeks,
+                    education=education,
+                    care=Decimal(0 if place_type == "day" else rng.randint(40000, 90000)),
+                    therapy=Decimal(rng.randint(3000, 15000)),
+                    effective_from=date(2025, 4, 1),
+                )
+        later = today + timedelta(days=rng.randint(150, 500))
+        for kind_ in (
+            InsurancePolicy.Kind.PUBLIC_LIABILITY,
+            InsurancePolicy.Kind.PROFESSIONAL_INDEMNITY,
+            InsurancePolicy.Kind.EMPLOYERS_LIABILITY,
+        ):
+            InsurancePolicy.objects.create(
+                provider=school,
+                kind=kind_,
+                insurer="Example Insurance plc",
+                policy_number=f"SCH-{index:03d}-{kind_[:2]}",
+                cover_amount=Decimal("10000000"),
+                expires_on=later,
+            )
+            _document(school, None, kind_, later, 500 + index)
+        _document(school, None, ComplianceDocument.Kind.SAFEGUARDING_POLICY, None, 500 + index)
+        sq = SelectionQuestionnaire.objects.create(
+            provider=school,
+            provider_list=dps,
+            reference=f"SQ-DEMO-{500 + index:05d}",
+            status="draft",
+            created_at=timezone.now() - timedelta(days=200 + index),
+        )
+        sq.lots.set(chosen)
+        sq.snapshot, sq.declarations = questionnaire_snapshot(sq), dict.fromkeys(DECLARATIONS, True)
+        sq.status, sq.submitted_at = "approved", timezone.now() - timedelta(days=190 + index)
+        sq.decided_at, sq.decided_by = sq.submitted_at + timedelta(days=7), officer
+        sq.save()
+        transition_record(subject=sq, from_state="draft", to_state="approved", actor=officer)
+        membership = Membership.objects.create(
+            provider=school,
+            provider_list=dps,
+            status="admitted",
+            applied_on=date(2022, 4, 1) + timedelta(days=index * 5),
+            admitted_on=date(2022, 4, 20) + timedelta(days=index * 5),
+        )
+        membership.lots.set(chosen)
+    return created

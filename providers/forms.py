@@ -429,3 +429,89 @@ class LegacyArrangementForm(GovukForm):
         widget=forms.RadioSelect,
         required=False,
     )
+
+
+class SchoolForm(GovukModelForm):
+    """The DPS sections a school answers: held on the provider and reused by every application."""
+
+    submit_label = "Save and continue"
+
+    class Meta:
+        model = Provider
+        fields = [
+            "dfe_urn",
+            "ofsted_rating",
+            "ofsted_inspected_on",
+            "registered_capacity",
+            "age_from",
+            "age_to",
+            "needs_catered_for",
+            "offers_day",
+            "offers_residential",
+        ]
+        labels = {
+            "dfe_urn": "DfE URN",
+            "needs_catered_for": "Which primary needs does the school cater for?",
+            "age_from": "Youngest pupils (age)",
+            "age_to": "Oldest pupils (age)",
+        }
+        widgets = {
+            "ofsted_rating": forms.RadioSelect,
+            "ofsted_inspected_on": DateInput(),
+            "needs_catered_for": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("dfe_urn", "ofsted_rating", "registered_capacity", "age_from", "age_to", "needs_catered_for"):
+            self.fields[name].required = True
+        self.fields["ofsted_rating"].choices = Provider._meta.get_field("ofsted_rating").choices
+        for name in ("registered_capacity", "age_from", "age_to"):
+            self.fields[name].widget.attrs["class"] = "govuk-input govuk-input--width-4"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("offers_day") and not data.get("offers_residential"):
+            self.add_error("offers_day", "Say whether the school offers day places, residential places or both")
+        if data.get("age_from") is not None and data.get("age_to") is not None and data["age_to"] < data["age_from"]:
+            self.add_error("age_to", "The oldest age cannot be below the youngest")
+        return data
+
+    def _post_clean(self):
+        """Saved by the service, which checks the URN's format."""
+
+
+class FeeBandForm(GovukForm):
+    submit_label = "Add fee band"
+
+    name = forms.CharField(label="Name of the band", max_length=100, help_text="For example ‘Band B: higher needs’.")
+    place_type = forms.ChoiceField(
+        label="Kind of place", choices=[("day", "Day"), ("residential", "Residential")], widget=forms.RadioSelect
+    )
+    weeks = forms.TypedChoiceField(
+        label="Weeks a year", coerce=int, choices=[(38, "38 weeks"), (52, "52 weeks")], widget=forms.RadioSelect
+    )
+    education = forms.DecimalField(
+        label="Education (£ a year)",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"min_value": "Fees cannot be negative"},
+    )
+    care = forms.DecimalField(
+        label="Care (£ a year)",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        initial=0,
+        error_messages={"min_value": "Fees cannot be negative"},
+    )
+    therapy = forms.DecimalField(
+        label="Therapy (£ a year)",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        initial=0,
+        error_messages={"min_value": "Fees cannot be negative"},
+    )
+    effective_from = forms.DateField(label="From", widget=DateInput(), initial=timezone.localdate)

@@ -27,6 +27,14 @@ class ProviderQuerySet(models.QuerySet):
         return self.none()
 
 
+class OfstedRating(models.TextChoices):
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+    INADEQUATE = "inadequate", "Inadequate"
+    NOT_INSPECTED = "not_inspected", "Not yet inspected"
+
+
 class Provider(models.Model):
     """An organisation (or sole practitioner) that delivers therapy or runs a special school.
 
@@ -90,6 +98,13 @@ class Provider(models.Model):
     safeguarding_lead_email = models.EmailField(blank=True)
     has_safeguarding_policy = models.BooleanField(default=False)
     safeguarding_policy_reviewed_on = models.DateField(null=True, blank=True)
+    # Schools (DPS): answered once, alongside everything above.
+    ofsted_rating = models.CharField("Ofsted rating", max_length=30, choices=OfstedRating.choices, blank=True)
+    ofsted_inspected_on = models.DateField("date of the last Ofsted inspection", null=True, blank=True)
+    registered_capacity = models.PositiveSmallIntegerField("registered number of pupils", null=True, blank=True)
+    needs_catered_for = models.ManyToManyField("core.PrimaryNeed", related_name="schools", blank=True)
+    offers_day = models.BooleanField("offers day places", default=False)
+    offers_residential = models.BooleanField("offers residential places", default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ProviderQuerySet.as_manager()
@@ -629,3 +644,43 @@ class SelectionQuestionnaire(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.CLARIFICATION_REQUESTED)
+
+
+class SchoolFeeBand(models.Model):
+    """A school's indicative annual fee for a kind of place, in elements: education, care and therapy.
+
+    Schools give these when applying to the DPS; an offer for a child states its own fee in the same elements.
+    """
+
+    class PlaceType(models.TextChoices):
+        DAY = "day", "Day"
+        RESIDENTIAL = "residential", "Residential"
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="fee_bands")
+    name = models.CharField(max_length=100, help_text="For example ‘Band B: higher needs’.")
+    place_type = models.CharField(max_length=12, choices=PlaceType.choices)
+    weeks = models.PositiveSmallIntegerField(choices=[(38, "38 weeks"), (52, "52 weeks")])
+    education = money_field("education (£ a year)")
+    care = money_field("care (£ a year)", default=Decimal("0.00"))
+    therapy = money_field("therapy (£ a year)", default=Decimal("0.00"))
+    effective_from = models.DateField()
+
+    objects = ProviderOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["provider", "place_type", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(education__gte=0) & Q(care__gte=0) & Q(therapy__gte=0),
+                name="providers_feeband_not_negative",
+                violation_error_message="Fees cannot be negative.",
+            ),
+            models.UniqueConstraint(fields=["provider", "name", "effective_from"], name="providers_feeband_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_place_type_display().lower()}, {self.weeks} weeks)"
+
+    @property
+    def annual_fee(self) -> Decimal:
+        return self.education + self.care + self.therapy

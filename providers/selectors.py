@@ -124,7 +124,9 @@ def _money(value) -> str:
 
 def questionnaire_sections(sq: SelectionQuestionnaire) -> list[Section]:
     """Each topic of the questionnaire, whether it is complete, and its answers (a fixed number of queries)."""
-    provider = Provider.objects.prefetch_related("therapy_types", "districts").get(pk=sq.provider_id)
+    provider = Provider.objects.prefetch_related("therapy_types", "districts", "needs_catered_for", "fee_bands").get(
+        pk=sq.provider_id
+    )
     practitioners = list(provider.practitioners.filter(is_active=True))
     policies = {p.kind: p for p in provider.insurance_policies.all()}
     documents = list(
@@ -141,6 +143,7 @@ def questionnaire_sections(sq: SelectionQuestionnaire) -> list[Section]:
     lots = list(sq.lots.all())
     minimums = InsuranceMinimums.current()
     today = timezone.localdate()
+    is_school_list = sq.provider_list.kind in (ProviderList.Kind.DPS, ProviderList.Kind.DYNAMIC_MARKET)
     sections = []
 
     org_fields = [
@@ -200,42 +203,46 @@ def questionnaire_sections(sq: SelectionQuestionnaire) -> list[Section]:
             missing,
         )
     )
-    therapies, districts = list(provider.therapy_types.all()), list(provider.districts.all())
-    settings_labels = dict(Provider.Setting.choices)
-    sections.append(
-        Section(
-            "services",
-            "Services you offer",
-            "providers:sq-services",
-            bool(therapies and districts and provider.settings_offered),
-            bool(therapies or districts),
-            [
-                ("Therapies", ", ".join(t.name for t in therapies) or "None"),
-                ("Districts", ", ".join(d.name for d in districts) or "None"),
-                ("Settings", ", ".join(settings_labels.get(s, s) for s in provider.settings_offered) or "None"),
-                ("Ages", f"{provider.age_from}–{provider.age_to}" if provider.age_from is not None else "Any"),
-            ],
+    if is_school_list:
+        practitioners = []  # schools answer for their staff through safeguarding, not one by one
+        sections.append(_school_section(provider))
+    else:
+        therapies, districts = list(provider.therapy_types.all()), list(provider.districts.all())
+        settings_labels = dict(Provider.Setting.choices)
+        sections.append(
+            Section(
+                "services",
+                "Services you offer",
+                "providers:sq-services",
+                bool(therapies and districts and provider.settings_offered),
+                bool(therapies or districts),
+                [
+                    ("Therapies", ", ".join(t.name for t in therapies) or "None"),
+                    ("Districts", ", ".join(d.name for d in districts) or "None"),
+                    ("Settings", ", ".join(settings_labels.get(s, s) for s in provider.settings_offered) or "None"),
+                    ("Ages", f"{provider.age_from}–{provider.age_to}" if provider.age_from is not None else "Any"),
+                ],
+            )
         )
-    )
-    sections.append(
-        Section(
-            "practitioners",
-            "Practitioners, registrations and DBS",
-            "providers:sq-practitioners",
-            bool(practitioners),
-            bool(practitioners),
-            [
-                (
-                    str(p),
-                    f"{p.get_registration_body_display()} {p.registration_number} "
-                    f"(to {p.registration_expires_on:%-d %b %Y}); "
-                    f"DBS {p.dbs_certificate_number[-4:].rjust(12, '•')} issued {p.dbs_issued_on:%-d %b %Y}"
-                    f"{', Update Service' if p.dbs_update_service else ''}",
-                )
-                for p in practitioners
-            ],
+        sections.append(
+            Section(
+                "practitioners",
+                "Practitioners, registrations and DBS",
+                "providers:sq-practitioners",
+                bool(practitioners),
+                bool(practitioners),
+                [
+                    (
+                        str(p),
+                        f"{p.get_registration_body_display()} {p.registration_number} "
+                        f"(to {p.registration_expires_on:%-d %b %Y}); "
+                        f"DBS {p.dbs_certificate_number[-4:].rjust(12, '•')} issued {p.dbs_issued_on:%-d %b %Y}"
+                        f"{', Update Service' if p.dbs_update_service else ''}",
+                    )
+                    for p in practitioners
+                ],
+            )
         )
-    )
     needed = [InsurancePolicy.Kind.PUBLIC_LIABILITY, InsurancePolicy.Kind.PROFESSIONAL_INDEMNITY]
     if provider.employs_staff:
         needed.append(InsurancePolicy.Kind.EMPLOYERS_LIABILITY)
@@ -309,30 +316,36 @@ def questionnaire_sections(sq: SelectionQuestionnaire) -> list[Section]:
             missing_docs,
         )
     )
-    sections.append(
-        Section(
-            "capacity",
-            "Capacity",
-            "providers:sq-capacity",
-            bool(capacity),
-            bool(capacity),
-            [
-                (f"{c.therapy_type} in {c.district}", f"{c.hours_per_week} hours a week from {c.from_date:%-d %b %Y}")
-                for c in capacity
-            ],
+    if is_school_list:
+        sections.append(_fees_section(provider))
+    else:
+        sections.append(
+            Section(
+                "capacity",
+                "Capacity",
+                "providers:sq-capacity",
+                bool(capacity),
+                bool(capacity),
+                [
+                    (
+                        f"{c.therapy_type} in {c.district}",
+                        f"{c.hours_per_week} hours a week from {c.from_date:%-d %b %Y}",
+                    )
+                    for c in capacity
+                ],
+            )
         )
-    )
-    lines = list(schedule.lines.all()) if schedule else []
-    sections.append(
-        Section(
-            "pricing",
-            "Indicative prices",
-            "providers:sq-pricing",
-            bool(lines),
-            bool(schedule),
-            [(f"{line.therapy_type} per {line.get_unit_display().lower()}", _money(line.rate)) for line in lines],
+        lines = list(schedule.lines.all()) if schedule else []
+        sections.append(
+            Section(
+                "pricing",
+                "Indicative prices",
+                "providers:sq-pricing",
+                bool(lines),
+                bool(schedule),
+                [(f"{line.therapy_type} per {line.get_unit_display().lower()}", _money(line.rate)) for line in lines],
+            )
         )
-    )
     sections.append(
         Section(
             "lots",
@@ -344,6 +357,60 @@ def questionnaire_sections(sq: SelectionQuestionnaire) -> list[Section]:
         )
     )
     return sections
+
+
+def _school_section(provider: Provider) -> Section:
+    needs = list(provider.needs_catered_for.all())
+    places = [
+        label for flag, label in ((provider.offers_day, "day"), (provider.offers_residential, "residential")) if flag
+    ]
+    complete = bool(
+        provider.dfe_urn
+        and provider.ofsted_rating
+        and provider.registered_capacity
+        and needs
+        and places
+        and provider.age_from is not None
+        and provider.age_to is not None
+    )
+    return Section(
+        "school",
+        "Your school",
+        "providers:sq-school",
+        complete,
+        bool(provider.ofsted_rating or needs),
+        [
+            ("DfE URN", provider.dfe_urn or "Not given"),
+            (
+                "Ofsted",
+                f"{provider.get_ofsted_rating_display() or 'Not given'}"
+                f"{f', inspected {provider.ofsted_inspected_on:%-d %b %Y}' if provider.ofsted_inspected_on else ''}",
+            ),
+            ("Registered number of pupils", str(provider.registered_capacity or "Not given")),
+            ("Ages", f"{provider.age_from}–{provider.age_to}" if provider.age_from is not None else "Not given"),
+            ("Needs catered for", ", ".join(n.name for n in needs) or "None"),
+            ("Places", " and ".join(places) or "None"),
+        ],
+    )
+
+
+def _fees_section(provider: Provider) -> Section:
+    bands = list(provider.fee_bands.all())
+    return Section(
+        "fees",
+        "Indicative annual fees",
+        "providers:sq-fees",
+        bool(bands),
+        bool(bands),
+        [
+            (
+                str(b),
+                f"education {_money(b.education)}, care {_money(b.care)}, therapy {_money(b.therapy)}: "
+                f"{_money(b.annual_fee)} a year from {b.effective_from:%-d %b %Y}",
+            )
+            for b in bands
+        ],
+    )
 
 
 def questionnaire_snapshot(sq: SelectionQuestionnaire) -> dict:

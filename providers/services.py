@@ -31,6 +31,7 @@ from .models import (
     PricingSchedule,
     Provider,
     ProviderList,
+    SchoolFeeBand,
     SelectionQuestionnaire,
 )
 from .selectors import questionnaire_sections, questionnaire_snapshot
@@ -172,6 +173,45 @@ def insurance_minimums_set(
     minimums.full_clean()
     minimums.save()
     return minimums
+
+
+@transaction.atomic
+def school_answers_save(*, provider: Provider, data: dict) -> Provider:
+    """A school's DPS answers (URN, Ofsted, capacity, needs, day or residential)."""
+    needs = data.pop("needs_catered_for", None)
+    provider = provider_update(provider=provider, data=data)
+    if needs is not None:
+        provider.needs_catered_for.set(needs)
+    return provider
+
+
+@transaction.atomic
+def fee_band_add(
+    *,
+    provider: Provider,
+    name: str,
+    place_type: str,
+    weeks: int,
+    education: Decimal,
+    care: Decimal,
+    therapy: Decimal,
+    effective_from: date,
+) -> SchoolFeeBand:
+    """An indicative annual fee, in elements. Negative elements are refused (the database holds it too)."""
+    if min(education, care, therapy) < 0:
+        raise ValidationError({"__all__": "Fees cannot be negative."})
+    if SchoolFeeBand.objects.filter(provider=provider, name=name, effective_from=effective_from).exists():
+        raise ValidationError({"name": "You already have a band with that name from that date."})
+    return SchoolFeeBand.objects.create(
+        provider=provider,
+        name=name,
+        place_type=place_type,
+        weeks=weeks,
+        education=education,
+        care=care,
+        therapy=therapy,
+        effective_from=effective_from,
+    )
 
 
 # Evidence and compliance ---------------------------------------------------------------------------
@@ -423,6 +463,10 @@ def questionnaire_start(
         return existing
     if not provider_list.is_open_on(timezone.localdate()):
         raise ValidationError({"provider_list": "This list is not open to applications."})
+    if provider_list.kind != ProviderList.Kind.QPL and not provider.is_school:
+        raise ValidationError(
+            {"provider_list": "Only independent and non-maintained special schools can join this list."}
+        )
     previous = SQ.objects.filter(provider=provider).exclude(status__in=SQ.OPEN).order_by("-pk").first()
     try:
         with transaction.atomic():

@@ -66,6 +66,8 @@ class PortalView(PortalMixin, TemplateView):
         memberships = list(provider.memberships.select_related("provider_list").order_by("provider_list__name"))
         questionnaires = list(provider.questionnaires.select_related("provider_list").order_by("-created_at")[:10])
         lists = ProviderList.objects.order_by("kind", "name")
+        if not provider.is_school:
+            lists = lists.filter(kind=ProviderList.Kind.QPL)  # the DPS is for special schools
         live = {m.provider_list_id for m in memberships if m.status in Membership.LIVE}
         open_sq = {q.provider_list_id: q for q in questionnaires if q.status in SelectionQuestionnaire.OPEN}
         documents = provider.documents.select_related("practitioner").order_by("-uploaded_at")[:20]
@@ -189,6 +191,36 @@ class SafeguardingView(SectionFormView):
 
     def save(self, form):
         services.provider_update(provider=self.provider, data=dict(form.cleaned_data))
+
+
+class SchoolView(SectionFormView):
+    form_class = forms.SchoolForm
+    title = "Your school"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": Provider.objects.get(pk=self.provider.pk)}
+
+    def save(self, form):
+        services.school_answers_save(provider=self.provider, data=dict(form.cleaned_data))
+
+
+class FeesView(QuestionnaireMixin, FormView):
+    """Indicative annual fees by band, in education, care and therapy elements."""
+
+    form_class = forms.FeeBandForm
+    template_name = "providers/sq_fees.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(bands=self.provider.fee_bands.all(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.fee_band_add(provider=self.provider, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "The fee band has been added.")
+        return redirect(self.request.path)
 
 
 class PractitionerListView(QuestionnaireMixin, TemplateView):

@@ -19,6 +19,7 @@ from providers.models import (
 class ProviderSerializer(serializers.ModelSerializer):
     therapy_types = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     districts = serializers.SlugRelatedField(slug_field="ons_code", many=True, read_only=True)
+    needs_catered_for = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
         model = Provider
@@ -48,6 +49,12 @@ class ProviderSerializer(serializers.ModelSerializer):
             "settings_offered",
             "age_from",
             "age_to",
+            "ofsted_rating",
+            "ofsted_inspected_on",
+            "registered_capacity",
+            "needs_catered_for",
+            "offers_day",
+            "offers_residential",
         ]
 
 

@@ -49,7 +49,11 @@ def own_provider_or_officer(request, provider: Provider, officer_perm: str) -> N
 
 
 def provider_queryset(user):
-    return Provider.objects.visible_to(user).prefetch_related("therapy_types", "districts").order_by("legal_name", "pk")
+    return (
+        Provider.objects.visible_to(user)
+        .prefetch_related("therapy_types", "districts", "needs_catered_for")
+        .order_by("legal_name", "pk")
+    )
 
 
 class ProviderListApi(ProvidersApi, ListAPIView):

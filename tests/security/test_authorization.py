@@ -138,6 +138,8 @@ PAGES = [
             "sq-confirmation",
         )
     ],
+    Page("providers:sq-school", OWN_SQ, args=lambda w: [w["sq_a"].pk]),
+    Page("providers:sq-fees", OWN_SQ, args=lambda w: [w["sq_a"].pk]),
     Page("providers:sq-insurance-edit", OWN_SQ, args=lambda w: [w["sq_a"].pk, "public_liability"]),
     Page("providers:sq-practitioner-edit", OWN_SQ, args=lambda w: [w["sq_a"].pk, w["practitioner_a"].pk]),
     Page(
