@@ -26,6 +26,10 @@ app.conf.beat_schedule = {
         "task": "providers.tasks.check_compliance",
         "schedule": crontab(hour=6, minute=15),  # daily at 06:15, before officers start work
     },
+    "contracts-alerts": {
+        "task": "contracts.tasks.check_contract_alerts",
+        "schedule": crontab(hour=6, minute=30),  # daily at 06:30: alerts on the home pages by the morning
+    },
     "reporting-fail-stuck-runs": {
         "task": "reporting.tasks.fail_stuck_report_runs",
         "schedule": crontab(minute="*/5"),  # every five minutes: no run stays "running" for ever

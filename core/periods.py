@@ -134,6 +134,15 @@ def prorate_by_financial_year(amount: Decimal, start: date, end: date) -> dict[F
     return shares
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day (31 Jan + 1 = 29 Feb)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    target = date(day.year + year, month + 1, 1)
+    return min(
+        day.replace(year=target.year, month=target.month, day=1) + timedelta(days=day.day - 1), month_end(target)
+    )
+
+
 def weeks_between(start: date, end: date) -> int:
     """Whole weeks elapsed from start to end (0 when end is before start)."""
     return max(0, (end - start).days // 7)

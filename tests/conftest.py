@@ -35,9 +35,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
         sync_role_groups()
 
 
-REFERENCE_DATA_MIGRATIONS = (
-    "core.migrations.0003_reference_data_and_roles",
-    "providers.migrations.0003_qualified_provider_list",
+REFERENCE_DATA_LOADERS = (
+    ("core.migrations.0003_reference_data_and_roles", "load"),
+    ("providers.migrations.0003_qualified_provider_list", "create"),
+    ("providers.migrations.0006_nmiss_dynamic_purchasing_system", "create"),
+    ("contracts.migrations.0004_procurement_routes", "create"),
 )
 
 
@@ -59,8 +61,8 @@ def _reference_data_in_transactional_tests(request):
 
     if District.objects.exists():
         return
-    importlib.import_module(REFERENCE_DATA_MIGRATIONS[0]).load(apps, None)
-    importlib.import_module(REFERENCE_DATA_MIGRATIONS[1]).create(apps, None)
+    for module, function in REFERENCE_DATA_LOADERS:
+        getattr(importlib.import_module(module), function)(apps, None)
     sync_role_groups()
 
 

@@ -302,6 +302,9 @@ SPECTACULAR_SETTINGS = {
         "ComplianceDocumentKindEnum": "providers.models.ComplianceDocument.Kind",
         "ComplianceDocumentStatusEnum": "providers.models.ComplianceDocument.Status",
         "ReportRunStatusEnum": "reporting.models.ReportRun.Status",
+        "ContractStatusEnum": "contracts.models.Contract.Status",
+        "ContractKindEnum": "contracts.models.Contract.Kind",
+        "VariationKindEnum": "contracts.models.Variation.Kind",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.add_error_responses"],
 }

@@ -119,3 +119,19 @@ def test_prorated_shares_always_add_up(amount, start, length):
     shares = prorate_by_financial_year(amount, start, end)
     assert sum(shares.values()) == amount
     assert all(share >= 0 for share in shares.values())
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2025, 1, 31), 1, date(2025, 2, 28)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2025, 9, 1), 24, date(2027, 9, 1)),
+        (date(2025, 11, 30), 3, date(2026, 2, 28)),
+        (date(2025, 12, 15), 1, date(2026, 1, 15)),
+    ],
+)
+def test_add_months_keeps_the_day_or_takes_the_months_last(day, months, expected):
+    from core.periods import add_months
+
+    assert add_months(day, months) == expected

@@ -180,6 +180,43 @@ PAGES = [
         method="POST",
     ),
     Page("providers:document-reject", STAFF_ONLY, args=lambda w: [w["pending_document_a"].pk]),
+    # Contracts: council staff read; commissioners change; a supplier sees its own contracts only
+    Page("contracts:contract-list", roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK)),
+    Page("contracts:contract-create", roles(FORBIDDEN, anonymous=LOGIN, commissioner=OK)),
+    Page(
+        "contracts:contract-detail",
+        roles(GONE, anonymous=LOGIN, officer=OK, commissioner=OK, provider_a=OK),
+        args=lambda w: [w["contract_a"].pk],
+    ),
+    Page(
+        "contracts:contract-edit",
+        roles(FORBIDDEN, anonymous=LOGIN, commissioner=OK),
+        args=lambda w: [w["contract_a"].pk],
+    ),
+    Page(
+        "contracts:contract-status",
+        roles(FORBIDDEN, anonymous=LOGIN, commissioner=OK),
+        args=lambda w: [w["contract_a"].pk],
+    ),
+    Page(
+        "contracts:contract-part",
+        roles(FORBIDDEN, anonymous=LOGIN, commissioner=OK),
+        args=lambda w: [w["contract_a"].pk, "year"],
+    ),
+    Page("contracts:coverage", roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK)),
+    Page("contracts:route-list", roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK)),
+    Page("contracts:route-edit", roles(FORBIDDEN, anonymous=LOGIN, commissioner=OK), args=lambda w: [w["route"].pk]),
+    Page(
+        "contracts:performance-comparison",
+        roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK, provider_a=OK, provider_b=OK),
+    ),
+    Page(
+        "contracts:performance-upload", roles(FORBIDDEN, anonymous=LOGIN, commissioner=OK, provider_a=OK, provider_b=OK)
+    ),
+    Page(
+        "contracts:performance-template",
+        roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK, provider_a=OK, provider_b=OK),
+    ),
     Page("api-schema", PUBLIC),
     Page("api-docs", PUBLIC),
     Page("health", PUBLIC),
@@ -311,7 +348,53 @@ API.update(
     }
 )
 
+# Contracts. Officers read, commissioners write; providers see their own contracts' returns only.
+CONTRACT_READ = roles(FORBIDDEN, anonymous=UNAUTH, officer=OK, commissioner=OK, provider_a=OK, provider_b=OK)
+CONTRACT_OWN = roles(GONE, anonymous=UNAUTH, integration=FORBIDDEN, officer=OK, commissioner=OK, provider_a=OK)
+CONTRACT_WRITE = roles(FORBIDDEN, anonymous=UNAUTH, commissioner=201, provider_b=FORBIDDEN)
+API.update(
+    {
+        ("/api/v1/contracts/", "get"): CONTRACT_READ,
+        ("/api/v1/contracts/", "post"): CONTRACT_WRITE,
+        ("/api/v1/contracts/{id}/", "get"): CONTRACT_OWN,
+        ("/api/v1/contracts/{id}/", "patch"): {**CONTRACT_OWN, "officer": FORBIDDEN, "provider_a": FORBIDDEN},
+        ("/api/v1/procurement-routes/", "get"): CONTRACT_READ,
+        ("/api/v1/procurement-routes/{id}/", "get"): CONTRACT_READ,
+        ("/api/v1/procurement-routes/{id}/", "patch"): roles(FORBIDDEN, anonymous=UNAUTH, commissioner=OK),
+        **{
+            (f"/api/v1/{name}/", "get"): CONTRACT_READ
+            for name in ("contract-years", "variations", "funding-contributions", "funded-posts")
+        },
+        **{
+            (f"/api/v1/{name}/{{id}}/", "get"): CONTRACT_OWN
+            for name in ("contract-years", "variations", "funding-contributions", "funded-posts")
+        },
+        **{
+            (f"/api/v1/{name}/", "post"): roles(FORBIDDEN, anonymous=UNAUTH, commissioner=201, provider_b=GONE)
+            for name in ("contract-years", "variations", "funding-contributions", "funded-posts")
+        },
+        ("/api/v1/performance-returns/", "get"): roles(OK, anonymous=UNAUTH, integration=FORBIDDEN),
+        ("/api/v1/performance-returns/{id}/", "get"): {**CONTRACT_OWN, "integration": FORBIDDEN},
+        ("/api/v1/performance-returns/import/", "post"): roles(
+            FORBIDDEN,
+            anonymous=UNAUTH,
+            commissioner=201,
+            provider_a=201,
+            provider_b=400,  # B may not send A's returns
+        ),
+    }
+)
+for _name in ("contract-years", "variations", "funding-contributions", "funded-posts"):
+    API[(f"/api/v1/{_name}/", "post")]["provider_a"] = FORBIDDEN
+
 API_IDS = {
+    "/api/v1/contracts/{id}/": lambda w: w["contract_a"].pk,
+    "/api/v1/procurement-routes/{id}/": lambda w: w["route"].pk,
+    "/api/v1/contract-years/{id}/": lambda w: w["year_a"].pk,
+    "/api/v1/variations/{id}/": lambda w: w["variation_a"].pk,
+    "/api/v1/funding-contributions/{id}/": lambda w: w["funding_a"].pk,
+    "/api/v1/funded-posts/{id}/": lambda w: w["post_a"].pk,
+    "/api/v1/performance-returns/{id}/": lambda w: w["return_a"].pk,
     "/api/v1/providers/{id}/": lambda w: w["provider_a"].pk,
     "/api/v1/provider-lists/{id}/": lambda w: w["qpl"].pk,
     "/api/v1/memberships/{id}/": lambda w: w["membership_a"].pk,
@@ -354,7 +437,53 @@ API_BODIES = {
         "from_date": "2030-01-01",
     },
 }
-MULTIPART = {("/api/v1/compliance-documents/", "post")}
+API_BODIES.update(
+    {
+        ("/api/v1/contracts/", "post"): lambda w: {
+            "reference": "NEW-1",
+            "title": "New",
+            "supplier": w["provider_a"].pk,
+            "start_date": "2025-04-01",
+            "end_date": "2026-03-31",
+        },
+        ("/api/v1/contracts/{id}/", "patch"): {"title": "Renamed"},
+        ("/api/v1/procurement-routes/{id}/", "patch"): {"key_decision_threshold": "1000000.00"},
+        ("/api/v1/contract-years/", "post"): lambda w: {
+            "contract": w["contract_a"].pk,
+            "financial_year": 2023,
+            "value": "1.00",
+        },
+        ("/api/v1/variations/", "post"): lambda w: {
+            "contract": w["contract_a"].pk,
+            "kind": "scope",
+            "effective_on": "2023-05-01",
+            "reason": "More schools",
+        },
+        ("/api/v1/funding-contributions/", "post"): lambda w: {
+            "contract": w["contract_a"].pk,
+            "funder": "NHS England",
+            "financial_year": 2023,
+            "amount": "5.00",
+        },
+        ("/api/v1/funded-posts/", "post"): lambda w: {
+            "contract": w["contract_a"].pk,
+            "therapist_type": "OT",
+            "locality": "West",
+        },
+        ("/api/v1/performance-returns/import/", "post"): lambda w: {
+            "file": SimpleUploadedFile(
+                "r.csv",
+                (
+                    b"month,contract_reference,therapy_type,locality,referrals_received,waiting_assessment,"
+                    b"waiting_assessment_over_12_weeks,waiting_intervention,waiting_intervention_over_12_weeks,waiting_0_18_weeks,"
+                    b"waiting_18_52_weeks,waiting_over_52_weeks,caseload,data_quality_note\n"
+                    b"2023-06,WORLD-A,speech-language,,1,1,0,,,,,,,\n"
+                ),
+            )
+        },
+    }
+)
+MULTIPART = {("/api/v1/compliance-documents/", "post"), ("/api/v1/performance-returns/import/", "post")}
 
 
 def schema_operations() -> set[tuple[str, str]]:

@@ -76,6 +76,30 @@ def build_world() -> World:
         pricing_a=provider_a.pricing_schedules.first(),
         capacity_a=provider_a.capacity_declarations.first(),
     )
+    from contracts import services as contract_services
+    from tests.contracts.factories import ContractFactory
+
+    contract_a = ContractFactory(reference="WORLD-A", supplier=provider_a, value="500000")
+    contract_b = ContractFactory(reference="WORLD-B", supplier=provider_b, title="Birchwood Sentinel contract")
+    commissioner = world.users["commissioner"]
+    world.objects.update(
+        contract_a=contract_a,
+        contract_b=contract_b,
+        route=contract_a.procurement_route,
+        year_a=contract_a.years.first(),
+        variation_a=contract_services.variation_apply(
+            contract=contract_a, kind="scope", effective_on=contract_a.start_date, reason="Scope", user=commissioner
+        ),
+        funding_a=contract_services.funding_add(
+            contract=contract_a, funder="Kent County Council", financial_year=2023, amount=100
+        ),
+        post_a=contract_services.post_add(
+            contract=contract_a, therapist_type="SLT", locality="East", percent_funded=10, fte=1
+        ),
+        return_a=contract_a.returns.create(
+            month=contract_a.start_date, therapy_type=world["therapy_type"], referrals_received=1
+        ),
+    )
     world.secrets = {
         "provider_a": ["Birchwood Sentinel"],
         "provider_b": ["Alder Therapy"],
