@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.db import models
@@ -54,7 +54,22 @@ class Result:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
+        """JSON-safe, with money rounded to the penny and percentages to one place (the one rounding point)."""
+        for table in self.tables:
+            kinds = {c.key: c.kind for c in table.columns}
+            for row in [*table.rows, *([table.footer] if table.footer else [])]:
+                for key, kind in kinds.items():
+                    row[key] = _rounded(row.get(key), kind)
+        for item in self.summary:
+            item["value"] = _rounded(item.get("value"), item.get("kind", "text"))
         return _plain(asdict(self))
+
+
+def _rounded(value, kind: str):
+    if value is None or value == "" or kind not in ("money", "percent"):
+        return value
+    places = Decimal("0.01") if kind == "money" else Decimal("0.1")
+    return Decimal(str(value)).quantize(places, rounding=ROUND_HALF_UP)
 
 
 def _plain(value):

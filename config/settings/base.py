@@ -238,6 +238,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
+# Open Contracting Data Standard: the council's registered OCID prefix.
+OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", default="ocds-kcc0se")
 # A report run still running after this long is marked failed by the beat task (its worker died).
 REPORT_RUN_TIMEOUT_SECONDS = env.int("REPORT_RUN_TIMEOUT_SECONDS", default=30 * 60)
 # Failure drills only (.ci/run): every report run pauses this long after starting, so a drill can

@@ -1,3 +1,3 @@
 """Every report the service offers. Importing this package registers them."""
 
-from . import records_held  # noqa: F401
+from . import contracts, records_held  # noqa: F401
