@@ -1,9 +1,12 @@
 """Demo data for core: one person per role. Fictional people; passwords are for demonstration only."""
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.auth.models import Group
 
+from .middleware import requires_two_factor
 from .models import User
 from .roles import Role
 
@@ -23,6 +26,9 @@ def demo_user(*, email: str, role: Role, first_name: str, last_name: str, provid
     user.groups.set([Group.objects.get(name=role.label)])
     user.__dict__.pop("role_names", None)
     EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    if requires_two_factor(user) and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        # A random secret nobody holds: in development, sign in with MFA_TOTP_INSECURE_BYPASS_CODE.
+        TOTP.activate(user, generate_totp_secret())
     return user
 
 

@@ -75,3 +75,17 @@ def test_staff_cannot_remove_their_authenticator(client, officer):
 def test_admin_signs_in_through_the_service_sign_in(client):
     response = client.get("/admin/", follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("account_login"))
+
+
+def test_demo_staff_have_an_authenticator_and_sign_in_with_the_development_code(client, settings):
+    from io import StringIO
+
+    from core.demo import DEMO_PASSWORD, seed
+
+    settings.MFA_TOTP_INSECURE_BYPASS_CODE = "000000"
+    settings.DEBUG = True
+    seed(stdout=StringIO(), rng=None)
+    assert Authenticator.objects.filter(user__email="officer@example.org").exists()
+    client.post(reverse("account_login"), {"login": "officer@example.org", "password": DEMO_PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert client.get(reverse("core:apitoken-list")).status_code == 200
