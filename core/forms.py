@@ -22,7 +22,21 @@ _BASE_CLASS = {
     "Select": "govuk-select",
     "SelectMultiple": "govuk-select",
     "Textarea": "govuk-textarea",
+    "NumberInput": "govuk-input govuk-input--width-5",
+    "DateInput": "govuk-input govuk-input--width-10",
+    "TextInput": "govuk-input",
+    "EmailInput": "govuk-input",
 }
+
+
+def style_widgets(form):
+    """Give every widget its GOV.UK class (used for filter forms, which are not GovukForms)."""
+    for field in form.fields.values():
+        name = field.widget.__class__.__name__
+        base = _BASE_CLASS.get(name)
+        if base and base.split()[0] not in field.widget.attrs.get("class", ""):
+            field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {base}".strip()
+    return form
 
 
 class GovukFormMixin:
@@ -37,10 +51,7 @@ class GovukFormMixin:
         self.helper.attrs = {"novalidate": ""}
         self.helper.form_show_errors = True
         self.helper.add_input(Submit("submit", self.submit_label))
-        for field in self.fields.values():
-            name = field.widget.__class__.__name__
-            if name in _BASE_CLASS and _BASE_CLASS[name] not in field.widget.attrs.get("class", ""):
-                field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {_BASE_CLASS[name]}".strip()
+        style_widgets(self)
 
     def full_clean(self):
         super().full_clean()

@@ -41,6 +41,7 @@ class DirectoryFilter(django_filters.FilterSet):
         fields=(("legal_name", "name"), ("capacity_hours", "capacity"), ("rate", "price")),
         field_labels={"name": "Name", "capacity": "Capacity", "price": "Price"},
         label="Sort by",
+        empty_label="Name",
     )
 
     class Meta:

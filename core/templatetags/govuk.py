@@ -74,3 +74,11 @@ def get_item(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.filter
+def govuk_styled(form):
+    """`{% with form=filter.form|govuk_styled %}`: the form with GOV.UK classes on its widgets."""
+    from core.forms import style_widgets
+
+    return style_widgets(form)
