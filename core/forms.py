@@ -18,22 +18,28 @@ _ERROR_CLASS = {
     "DateInput": "govuk-input--error",
     "URLInput": "govuk-input--error",
 }
-_BASE_CLASS = {
-    "Select": "govuk-select",
-    "SelectMultiple": "govuk-select",
-    "Textarea": "govuk-textarea",
-    "NumberInput": "govuk-input govuk-input--width-5",
-    "DateInput": "govuk-input govuk-input--width-10",
-    "TextInput": "govuk-input",
-    "EmailInput": "govuk-input",
-}
+
+
+def _base_class(widget) -> str | None:
+    if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput | forms.FileInput):
+        return None
+    for kind, css in (
+        (forms.Select, "govuk-select"),
+        (forms.Textarea, "govuk-textarea"),
+        (forms.NumberInput, "govuk-input govuk-input--width-5"),
+        (forms.DateInput, "govuk-input govuk-input--width-10"),
+    ):
+        if isinstance(widget, kind):
+            return css
+    if isinstance(widget, forms.Input) and widget.input_type not in ("hidden", "checkbox", "radio", "file"):
+        return "govuk-input"
+    return None
 
 
 def style_widgets(form):
     """Give every widget its GOV.UK class (used for filter forms, which are not GovukForms)."""
     for field in form.fields.values():
-        name = field.widget.__class__.__name__
-        base = _BASE_CLASS.get(name)
+        base = _base_class(field.widget)
         if base and base.split()[0] not in field.widget.attrs.get("class", ""):
             field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {base}".strip()
     return form
