@@ -31,7 +31,7 @@ def _base_class(widget) -> str | None:
     ):
         if isinstance(widget, kind):
             return css
-    if isinstance(widget, forms.Input) and widget.input_type not in ("hidden", "checkbox", "radio", "file"):
+    if isinstance(widget, forms.widgets.Input) and widget.input_type not in ("hidden", "checkbox", "radio", "file"):
         return "govuk-input"
     return None
 
