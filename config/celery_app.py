@@ -30,6 +30,10 @@ app.conf.beat_schedule = {
         "task": "contracts.tasks.check_contract_alerts",
         "schedule": crontab(hour=6, minute=30),  # daily at 06:30: alerts on the home pages by the morning
     },
+    "placements-anonymise-expired-children": {
+        "task": "placements.tasks.anonymise_expired_children",
+        "schedule": crontab(hour=3, minute=0),  # daily at 03:00: records past their retention date lose identity
+    },
     "reporting-fail-stuck-runs": {
         "task": "reporting.tasks.fail_stuck_report_runs",
         "schedule": crontab(minute="*/5"),  # every five minutes: no run stays "running" for ever

@@ -1,7 +1,7 @@
 """Filters shared by the contract register page and the contracts API."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.models import District, TherapyType
@@ -22,7 +22,10 @@ from .models import (
 class ContractFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Reference or title")
     supplier = django_filters.ModelChoiceFilter(
-        queryset=Provider.objects.filter(contracts__isnull=False).distinct(), empty_label="Any supplier"
+        queryset=Provider.objects.filter(Exists(Contract.objects.filter(supplier=OuterRef("pk")))).only(
+            "legal_name", "trading_name"
+        ),
+        empty_label="Any supplier",
     )
     status = django_filters.ChoiceFilter(choices=Contract.Status.choices, empty_label="Any status")
     procurement_route = django_filters.ModelChoiceFilter(

@@ -16,6 +16,7 @@ _ERROR_CLASS = {
     "NumberInput": "govuk-input--error",
     "PasswordInput": "govuk-input--error",
     "DateInput": "govuk-input--error",
+    "TimeInput": "govuk-input--error",
     "URLInput": "govuk-input--error",
 }
 
@@ -28,6 +29,7 @@ def _base_class(widget) -> str | None:
         (forms.Textarea, "govuk-textarea"),
         (forms.NumberInput, "govuk-input govuk-input--width-5"),
         (forms.DateInput, "govuk-input govuk-input--width-10"),
+        (forms.TimeInput, "govuk-input govuk-input--width-5"),
     ):
         if isinstance(widget, kind):
             return css
@@ -85,6 +87,15 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs={"class": "govuk-input govuk-input--width-10", **(attrs or {})}, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    """A time of day for keyboards and screen readers: `type=time` with a 24-hour value."""
+
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "govuk-input govuk-input--width-5", **(attrs or {})}, format="%H:%M")
 
 
 class ApiTokenForm(GovukForm):

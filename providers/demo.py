@@ -201,7 +201,7 @@ def seed(*, stdout, rng) -> None:
         covered = rng.sample([d for d in districts if d != swale], rng.randint(2, 7))
         if index % 9 == 0:
             covered.append(swale)  # west Swale is thinly served
-        _fill(provider, index, rng, [therapies[c] for c in offered], covered, today)
+        _fill(provider, index, rng, [therapies[c] for c in sorted(offered)], covered, today)
         sq = _questionnaire(provider, qpl, state, index, officer, today)
         _membership(provider, qpl, sq, state, index, officer, today)
     rng = random.Random(base - 1)

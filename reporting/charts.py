@@ -29,6 +29,14 @@ def _number(value) -> float | None:
     return float(Decimal(str(value)))
 
 
+def _formatter(series: set, money: set, shares: set):
+    if series <= money:
+        return lambda v: f"£{v:,.0f}"
+    if series <= shares:
+        return lambda v: f"{v:,.1f}%"
+    return lambda v: f"{v:,.0f}"
+
+
 def chart_svg(chart: dict, table: dict) -> bytes:
     """The chart as an SVG document with a <title> and <desc> for assistive technology."""
     import pygal
@@ -37,6 +45,7 @@ def chart_svg(chart: dict, table: dict) -> bytes:
     kinds = {"bar": pygal.Bar, "line": pygal.Line, "stacked": pygal.StackedBar}
     labels = {c["key"]: c["label"] for c in table["columns"]}
     money = {c["key"] for c in table["columns"] if c["kind"] == "money"}
+    shares = {c["key"] for c in table["columns"] if c["kind"] in ("share", "percent")}
     drawing = kinds.get(chart["kind"], pygal.Bar)(
         style=Style(**STYLE_OPTIONS),
         width=900,
@@ -47,7 +56,8 @@ def chart_svg(chart: dict, table: dict) -> bytes:
         legend_at_bottom=True,
         print_values=False,
         show_y_guides=True,
-        value_formatter=(lambda v: f"£{v:,.0f}") if set(chart["series"]) <= money else (lambda v: f"{v:,.0f}"),
+        value_formatter=_formatter(set(chart["series"]), money, shares),
+        allow_interruptions=True,  # a line breaks where a figure is missing ("not reported"), never bridges it
     )
     drawing.title = chart["title"]
     drawing.x_labels = [str(row.get(chart["x"], "")) for row in table["rows"]]

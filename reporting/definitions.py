@@ -16,12 +16,28 @@ from django.db import models
 
 from core.forms import GovukForm
 
+NOT_REPORTED = "Not reported"
+
 
 @dataclass
 class Column:
+    """One column of a result table.
+
+    `kind` says how a value is shown: text, int, number (one decimal place), money, percent (a change,
+    signed: +13.8%), share (a proportion: 25.0%) or date. `empty` is what a cell shows when its value is
+    None: "Not reported" for figures (a blank figure is never the same as 0), nothing for text. A column
+    with `highlight` is picked out on the page and in the PDF.
+    """
+
     key: str
     label: str
-    kind: str = "text"  # text | int | money | percent | date
+    kind: str = "text"  # text | int | number | money | percent | share | date
+    empty: str | None = None
+    highlight: bool = False
+
+    def __post_init__(self) -> None:
+        if self.empty is None:
+            self.empty = "" if self.kind == "text" else NOT_REPORTED
 
 
 @dataclass
@@ -54,7 +70,8 @@ class Result:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        """JSON-safe, with money rounded to the penny and percentages to one place (the one rounding point)."""
+        """JSON-safe, with money rounded to the penny and percentages and numbers to one place (the one rounding
+        point)."""
         for table in self.tables:
             kinds = {c.key: c.kind for c in table.columns}
             for row in [*table.rows, *([table.footer] if table.footer else [])]:
@@ -66,7 +83,7 @@ class Result:
 
 
 def _rounded(value, kind: str):
-    if value is None or value == "" or kind not in ("money", "percent"):
+    if value is None or value == "" or kind not in ("money", "percent", "share", "number"):
         return value
     places = Decimal("0.01") if kind == "money" else Decimal("0.1")
     return Decimal(str(value)).quantize(places, rounding=ROUND_HALF_UP)

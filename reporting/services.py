@@ -102,12 +102,18 @@ def report_run_build(*, run_id: int) -> None:
         if definition is None:
             raise ValueError(f"Unknown report {run.kind!r}.")
         params = definition.cleaned_params(run.parameters)
+        # The person's permissions may have changed since they asked: if the result will now name
+        # children, the run is marked so (only people who may see children can open it), never the reverse.
+        names_children = run.includes_child_identity or (
+            bool(run.requested_by) and definition.includes_child_identity(run.requested_by)
+        )
         result: Result = definition.build(params=params, progress=progress, user=run.requested_by)
         result_json = result.to_json()
         progress(90, "Writing the downloads")
         with transaction.atomic():
             _write_files(run=run, definition=definition, result=result, result_json=result_json)
             ReportRun.objects.filter(pk=run_id).update(
+                includes_child_identity=names_children,
                 status=ReportRun.Status.SUCCEEDED,
                 result=result_json,
                 progress=100,

@@ -20,6 +20,15 @@ from .selectors import report_run_get, report_run_list
 from .services import ReportsUnavailable, report_run_request, report_subscription_set
 
 
+def _posted(form) -> dict:
+    """The posted parameters as plain JSON: every ticked box of a multiple choice, one value for the rest."""
+    return {
+        name: form.data.getlist(name) if getattr(field.widget, "allow_multiple_selected", False) else form.data[name]
+        for name, field in form.fields.items()
+        if name in form.data
+    }
+
+
 class ReportRunListView(LoginRequiredMixin, PermissionRequiredMixin, FilterView):
     permission_required = "reporting.view_reportrun"
     template_name = "reporting/reportrun_list.html"
@@ -55,7 +64,7 @@ class ReportRunCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView)
 
     def form_valid(self, form):
         try:
-            run = report_run_request(kind=self.definition.kind, parameters=form.data.dict(), user=self.request.user)
+            run = report_run_request(kind=self.definition.kind, parameters=_posted(form), user=self.request.user)
         except ValidationError as exc:
             form.add_error(None, exc)
             return self.form_invalid(form)

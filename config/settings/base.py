@@ -110,6 +110,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
     # WAL lets the in-process task runner and page requests read and write at the same time.
     DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("DATABASE_JIT", default=False):
+    # PostgreSQL's JIT compiles a query it expects to be expensive; for this service's report aggregates the
+    # compiling costs more than it saves (about a second on provision assurance at one county's data; see
+    # docs/benchmarks/README.md). Off unless DATABASE_JIT=1.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -246,6 +252,11 @@ REPORT_RUN_TIMEOUT_SECONDS = env.int("REPORT_RUN_TIMEOUT_SECONDS", default=30 * 
 # kill its worker mid-run. Always 0 in service.
 REPORTING_DRILL_DELAY_SECONDS = env.int("REPORTING_DRILL_DELAY_SECONDS", default=0)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Children's records: kept until the child's date of birth + this many years (the SEN-file retention in the
+# IRMS records management toolkit), and, if set, this many years after their last placement ended; then a
+# daily beat task anonymises them.
+CHILD_RETENTION_YEARS_FROM_BIRTH = env.int("CHILD_RETENTION_YEARS_FROM_BIRTH", default=31)
+CHILD_RETENTION_YEARS_AFTER_LAST_PLACEMENT = env.int("CHILD_RETENTION_YEARS_AFTER_LAST_PLACEMENT", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,3 +1,3 @@
 """Every report the service offers. Importing this package registers them."""
 
-from . import contracts, records_held  # noqa: F401
+from . import assurance, contracts, nmiss, records_held, spend, transparency_spend, waiting_list  # noqa: F401

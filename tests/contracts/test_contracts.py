@@ -462,3 +462,16 @@ def test_template_download_has_the_standard_columns(client, commissioner):
     client.force_login(commissioner)
     body = client.get(reverse("contracts:performance-template")).content.decode()
     assert body.splitlines()[0] == TEMPLATE_HEADER.strip()
+
+
+def test_the_error_summary_links_to_the_first_radio_button(client, commissioner):
+    """crispy-forms-gds numbers radios from 1: the summary's link must land on a real element."""
+    import re
+
+    from tests.contracts.factories import ContractFactory
+
+    contract = ContractFactory()
+    client.force_login(commissioner)
+    page = client.post(reverse("contracts:contract-status", args=[contract.pk]), {"reason": ""}).content.decode()
+    targets = re.findall(r'govuk-error-summary__list.*?href="#([^"]+)"', page, re.S)
+    assert targets and all(f'id="{target}"' in page for target in re.findall(r'href="#(id_[^"]+)"', page))

@@ -185,6 +185,7 @@ def test_subscribing_to_the_monthly_email(client, commissioner, mailoutbox, djan
         kind = "spend"
         title = "Spend"
 
+    real = definitions.get_definition("spend")
     definitions.register(Spend)
     try:
         client.force_login(commissioner)
@@ -196,6 +197,8 @@ def test_subscribing_to_the_monthly_email(client, commissioner, mailoutbox, djan
         assert runs[0].get_absolute_url() in mailoutbox[0].body
     finally:
         definitions._REGISTRY.pop("spend", None)
+        if real is not None:
+            definitions._REGISTRY["spend"] = real
 
 
 def test_run_list_query_count_does_not_grow(client, api_client, officer, django_assert_num_queries):

@@ -34,6 +34,19 @@ REPORT_READERS = roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK)
 PORTAL = roles(FORBIDDEN, anonymous=LOGIN, provider_a=OK, provider_b=OK)
 OWN_SQ = {**PORTAL, "provider_b": GONE}
 SIGNED_IN = roles(OK, anonymous=LOGIN)
+COUNCIL_READ = roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK)
+EVERYONE_STAFF_AND_PROVIDERS = roles(
+    FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK, provider_a=OK, provider_b=OK
+)
+# Provider A's record: staff read it, A reads its own, B finds nothing there.
+OWN_RECORD = roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK, provider_a=OK, provider_b=GONE)
+# Acting on provider A's record: officers only; A may see it but not do this; B finds nothing there.
+OWN_RECORD_ACTION = roles(FORBIDDEN, anonymous=LOGIN, officer=OK, provider_b=GONE)
+# A school-places record: council staff read it; providers that are not the school find nothing there.
+NOT_INVITED = roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK, provider_a=GONE, provider_b=GONE)
+NOT_INVITED_ACTION = roles(FORBIDDEN, anonymous=LOGIN, officer=OK, provider_a=GONE, provider_b=GONE)
+# Acting on child A's record (whose therapy provider A delivers).
+OWN_CHILD_ACTION = roles(FORBIDDEN, anonymous=LOGIN, officer=OK, provider_b=GONE)
 PUBLIC = roles(OK)
 
 
@@ -73,9 +86,8 @@ PAGES = [
     Page("reporting:reportrun-detail", REPORT_READERS, args=lambda w: [w["report_run"].pk]),
     Page(
         "reporting:reportrun-detail",
-        # The run names children: only for people who may see children (officers, once the placements
-        # app defines that permission), never for commissioners.
-        {**REPORT_READERS, "commissioner": GONE, "officer": GONE},
+        # The run names children: only for people who may see children (officers), never for commissioners.
+        {**REPORT_READERS, "commissioner": GONE},
         args=lambda w: [w["child_report_run"].pk],
     ),
     Page(
@@ -217,6 +229,81 @@ PAGES = [
         "contracts:performance-template",
         roles(FORBIDDEN, anonymous=LOGIN, officer=OK, commissioner=OK, provider_a=OK, provider_b=OK),
     ),
+    # Children's therapy. Only officers open a child's record; a provider opens its own children's
+    # (EHCP reference and first name only); commissioners see placements and the waiting list by
+    # pseudonym and never a child's page.
+    Page("placements:child-list", roles(FORBIDDEN, anonymous=LOGIN, officer=OK, provider_a=OK, provider_b=OK)),
+    Page("placements:child-create", STAFF_ONLY),
+    *[
+        Page(f"placements:{name}", OWN_CHILD_ACTION, args=lambda w: [w["child_a"].pk])
+        for name in ("child-edit", "provision-create")
+    ],
+    Page("placements:child-detail", {**OWN_CHILD_ACTION, "provider_a": OK}, args=lambda w: [w["child_a"].pk]),
+    *[
+        Page(f"placements:{name}", OWN_CHILD_ACTION, args=lambda w: [w["provision_a"].pk])
+        for name in ("provision-edit", "referral-create")
+    ],
+    Page("placements:placement-create", OWN_CHILD_ACTION, args=lambda w: [w["provision_a"].pk, "spot-purchase"]),
+    Page("placements:referral-list", COUNCIL_READ),
+    Page("placements:referral-detail", COUNCIL_READ, args=lambda w: [w["referral_a"].pk]),
+    *[
+        Page(f"placements:{name}", STAFF_ONLY, args=lambda w: [w["referral_a"].pk])
+        for name in ("referral-stage", "referral-candidates")
+    ],
+    Page("placements:placement-list", EVERYONE_STAFF_AND_PROVIDERS),
+    Page("placements:placement-detail", OWN_RECORD, args=lambda w: [w["placement_a"].pk]),
+    Page("placements:placement-activate", OWN_RECORD_ACTION, args=lambda w: [w["pending_placement_a"].pk]),
+    *[
+        Page(f"placements:{name}", OWN_RECORD_ACTION, args=lambda w: [w["placement_a"].pk])
+        for name in ("placement-end", "placement-cancel", "placement-vary", "review-create", "dispute-create")
+    ],
+    # Providers invoice their own placements; officers may record a paper invoice too.
+    Page("placements:invoice-create", {**OWN_RECORD, "commissioner": FORBIDDEN}, args=lambda w: [w["placement_a"].pk]),
+    Page(
+        "placements:personalbudget-edit",
+        roles(FORBIDDEN, anonymous=LOGIN, officer=OK),
+        args=lambda w: [w["personal_budget"].pk],
+    ),
+    Page("placements:review-due-list", EVERYONE_STAFF_AND_PROVIDERS),
+    Page("placements:invoice-list", EVERYONE_STAFF_AND_PROVIDERS),
+    Page("placements:invoice-detail", OWN_RECORD, args=lambda w: [w["invoice_a"].pk]),
+    *[
+        Page(f"placements:{name}", OWN_RECORD_ACTION, args=lambda w: [w["invoice_a"].pk])
+        for name in ("invoice-approve", "invoice-dispute", "invoice-mark-paid")
+    ],
+    Page("placements:dispute-list", EVERYONE_STAFF_AND_PROVIDERS),
+    Page("placements:dispute-detail", OWN_RECORD, args=lambda w: [w["dispute_a"].pk]),
+    Page("placements:dispute-resolve", OWN_RECORD_ACTION, args=lambda w: [w["dispute_a"].pk]),
+    Page("placements:provision-assurance", EVERYONE_STAFF_AND_PROVIDERS),
+    # School places (NMISS). Provider A and B are not schools and were not invited: a request, its
+    # offers and its agreement are not there for them (404). The invited school is walked in tests/placements.
+    Page("placements:placementrequest-list", EVERYONE_STAFF_AND_PROVIDERS),
+    Page("placements:placementrequest-create", OWN_CHILD_ACTION, args=lambda w: [w["child_a"].pk]),
+    Page("placements:placementrequest-detail", NOT_INVITED, args=lambda w: [w["placement_request"].pk]),
+    *[
+        Page(f"placements:{name}", NOT_INVITED_ACTION, args=lambda w: [w["placement_request"].pk])
+        for name in ("placementrequest-invite", "placementrequest-award", "placementrequest-cancel")
+    ],
+    *[
+        Page(f"placements:{name}", {**NOT_INVITED_ACTION, "officer": FORBIDDEN}, args=lambda w: [w["invitation"].pk])
+        for name in ("offer-create", "invitation-decline")  # the school's own answer, not the council's
+    ],
+    # Offers are sealed until the deadline (the world's request is still open): not there for anyone yet.
+    Page(
+        "placements:offer-score",
+        roles(FORBIDDEN, anonymous=LOGIN, officer=GONE, commissioner=GONE, provider_a=GONE, provider_b=GONE),
+        args=lambda w: [w["offer"].pk],
+    ),
+    Page("placements:schoolplacement-list", EVERYONE_STAFF_AND_PROVIDERS),
+    Page("placements:schoolplacement-create", STAFF_ONLY),
+    Page("placements:schoolplacement-detail", NOT_INVITED, args=lambda w: [w["school_placement"].pk]),
+    *[
+        Page(f"placements:{name}", NOT_INVITED_ACTION, args=lambda w: [w["school_placement"].pk])
+        for name in ("feeuplift-create", "schoolplacement-end")
+    ],
+    Page("placements:blockcontract-list", EVERYONE_STAFF_AND_PROVIDERS),
+    Page("placements:blockcontract-create", STAFF_ONLY),
+    Page("placements:nmisshistory-list", COUNCIL_READ),
     Page("api-schema", PUBLIC),
     Page("api-docs", PUBLIC),
     Page("health", PUBLIC),
@@ -349,6 +436,7 @@ API.update(
 )
 
 # Contracts. Officers read, commissioners write; providers see their own contracts' returns only.
+COUNCIL_API_READ = roles(FORBIDDEN, anonymous=UNAUTH, officer=OK, commissioner=OK)
 CONTRACT_READ = roles(FORBIDDEN, anonymous=UNAUTH, officer=OK, commissioner=OK, provider_a=OK, provider_b=OK)
 CONTRACT_OWN = roles(GONE, anonymous=UNAUTH, integration=FORBIDDEN, officer=OK, commissioner=OK, provider_a=OK)
 CONTRACT_WRITE = roles(FORBIDDEN, anonymous=UNAUTH, commissioner=201, provider_b=FORBIDDEN)
@@ -387,6 +475,96 @@ API.update(
 for _name in ("contract-years", "variations", "funding-contributions", "funded-posts"):
     API[(f"/api/v1/{_name}/", "post")]["provider_a"] = FORBIDDEN
 
+# Children's therapy. The integration's token has neither the children nor the invoices scope: 403.
+# Only officers see who a child is (the walk checks no other role is ever shown a name or date of birth).
+CHILD_READ = roles(FORBIDDEN, anonymous=UNAUTH, officer=OK, provider_a=OK, provider_b=OK)
+CHILD_A = roles(FORBIDDEN, anonymous=UNAUTH, officer=OK, provider_a=OK, provider_b=GONE)
+OFFICER_CREATES = roles(FORBIDDEN, anonymous=UNAUTH, officer=201)
+OFFICER_ACTS_ON_A = roles(FORBIDDEN, anonymous=UNAUTH, officer=OK, provider_b=GONE)
+ALL_READ = roles(FORBIDDEN, anonymous=UNAUTH, officer=OK, commissioner=OK, provider_a=OK, provider_b=OK)
+A_READ = {**ALL_READ, "provider_b": GONE}
+API.update(
+    {
+        ("/api/v1/children/", "get"): CHILD_READ,
+        ("/api/v1/children/", "post"): OFFICER_CREATES,
+        ("/api/v1/children/{id}/", "get"): CHILD_A,
+        ("/api/v1/children/{id}/", "patch"): {**OFFICER_ACTS_ON_A, "commissioner": GONE},
+        ("/api/v1/provisions/", "get"): CHILD_READ,
+        ("/api/v1/provisions/", "post"): OFFICER_CREATES,
+        ("/api/v1/provisions/{id}/", "get"): CHILD_A,
+        ("/api/v1/provisions/{id}/", "patch"): {**OFFICER_ACTS_ON_A, "commissioner": GONE},
+        ("/api/v1/referrals/", "get"): COUNCIL_API_READ,
+        ("/api/v1/referrals/", "post"): OFFICER_CREATES,
+        ("/api/v1/referrals/{id}/", "get"): COUNCIL_API_READ,
+        # The waiting list is not a provider's to see: out of scope, so 404.
+        ("/api/v1/referrals/{id}/stage/", "post"): roles(
+            FORBIDDEN, anonymous=UNAUTH, officer=OK, provider_a=GONE, provider_b=GONE
+        ),
+        ("/api/v1/referrals/{id}/candidates/", "get"): COUNCIL_API_READ,
+        ("/api/v1/placements/", "get"): ALL_READ,
+        ("/api/v1/placements/", "post"): OFFICER_CREATES,
+        ("/api/v1/placements/{id}/", "get"): A_READ,
+        **{
+            (f"/api/v1/placements/{{id}}/{action}/", "post"): OFFICER_ACTS_ON_A
+            for action in ("activate", "end", "cancel", "rate")
+        },
+        ("/api/v1/personal-budgets/", "get"): COUNCIL_API_READ,
+        ("/api/v1/personal-budgets/{id}/", "get"): COUNCIL_API_READ,
+        ("/api/v1/invoices/", "get"): ALL_READ,
+        # A provider invoices its own placements; an officer may record a paper invoice.
+        ("/api/v1/invoices/", "post"): roles(FORBIDDEN, anonymous=UNAUTH, officer=201, provider_a=201, provider_b=GONE),
+        ("/api/v1/invoices/{id}/", "get"): A_READ,
+        ("/api/v1/invoices/{id}/approve/", "post"): OFFICER_ACTS_ON_A,
+        ("/api/v1/invoices/{id}/dispute/", "post"): {**OFFICER_ACTS_ON_A, "officer": 201},
+        ("/api/v1/invoices/{id}/mark-paid/", "post"): {**OFFICER_ACTS_ON_A, "officer": 400},  # not yet approved
+        ("/api/v1/disputes/", "get"): ALL_READ,
+        ("/api/v1/disputes/", "post"): OFFICER_CREATES,
+        ("/api/v1/disputes/{id}/", "get"): A_READ,
+        ("/api/v1/disputes/{id}/resolve/", "post"): OFFICER_ACTS_ON_A,
+        ("/api/v1/reviews/", "get"): ALL_READ,
+        ("/api/v1/reviews/", "post"): OFFICER_CREATES,
+        ("/api/v1/reviews/due/", "get"): ALL_READ,
+        ("/api/v1/reviews/{id}/", "get"): A_READ,
+        ("/api/v1/provision-assurance/", "get"): ALL_READ,
+        ("/api/v1/provision-assurance/children/", "get"): ALL_READ,
+    }
+)
+
+# School places (NMISS). Provider A and B are not the invited school: nothing of the request is there for
+# them. Offers are sealed until the deadline (the world's request is still open), so even the council
+# finds no offer yet, and awarding before the deadline is refused (400).
+NMISS_RECORD = roles(FORBIDDEN, anonymous=UNAUTH, officer=OK, commissioner=OK, provider_a=GONE, provider_b=GONE)
+NMISS_ACTION = roles(FORBIDDEN, anonymous=UNAUTH, officer=OK, provider_a=GONE, provider_b=GONE)
+API.update(
+    {
+        ("/api/v1/placement-requests/", "get"): ALL_READ,
+        ("/api/v1/placement-requests/", "post"): OFFICER_CREATES,
+        ("/api/v1/placement-requests/{id}/", "get"): NMISS_RECORD,
+        ("/api/v1/placement-requests/{id}/eligible-schools/", "get"): NMISS_ACTION,
+        ("/api/v1/placement-requests/{id}/invite/", "post"): NMISS_ACTION,
+        ("/api/v1/placement-requests/{id}/ranking/", "get"): NMISS_RECORD,
+        ("/api/v1/placement-requests/{id}/award/", "post"): {**NMISS_ACTION, "officer": 400},
+        ("/api/v1/placement-requests/{id}/cancel/", "post"): NMISS_ACTION,
+        ("/api/v1/invitations/", "get"): ALL_READ,
+        ("/api/v1/invitations/{id}/", "get"): NMISS_RECORD,
+        ("/api/v1/invitations/{id}/decline/", "post"): {**NMISS_ACTION, "officer": FORBIDDEN},  # the school's answer
+        ("/api/v1/offers/", "get"): ALL_READ,
+        ("/api/v1/offers/", "post"): {**NMISS_ACTION, "officer": FORBIDDEN},
+        ("/api/v1/offers/{id}/", "get"): {**NMISS_RECORD, "officer": GONE, "commissioner": GONE},
+        ("/api/v1/offers/{id}/score/", "post"): {**NMISS_ACTION, "officer": GONE, "commissioner": GONE},
+        ("/api/v1/school-placements/", "get"): ALL_READ,
+        ("/api/v1/school-placements/", "post"): OFFICER_CREATES,
+        ("/api/v1/school-placements/{id}/", "get"): NMISS_RECORD,
+        ("/api/v1/school-placements/{id}/end/", "post"): NMISS_ACTION,
+        ("/api/v1/fee-uplifts/", "get"): ALL_READ,
+        ("/api/v1/fee-uplifts/", "post"): OFFICER_CREATES,
+        ("/api/v1/fee-uplifts/{id}/", "get"): NMISS_RECORD,
+        ("/api/v1/block-contracts/", "get"): ALL_READ,
+        ("/api/v1/block-contracts/", "post"): OFFICER_CREATES,
+        ("/api/v1/block-contracts/{id}/", "get"): NMISS_RECORD,
+    }
+)
+
 API_IDS = {
     "/api/v1/contracts/{id}/": lambda w: w["contract_a"].pk,
     "/api/v1/procurement-routes/{id}/": lambda w: w["route"].pk,
@@ -414,6 +592,37 @@ API_IDS = {
     "/api/v1/primary-needs/{id}/": lambda w: 1,
     "/api/v1/report-runs/{id}/": lambda w: w["report_run"].pk,
     "/api/v1/report-runs/{id}/download/": lambda w: w["report_run"].pk,
+    "/api/v1/children/{id}/": lambda w: w["child_a"].pk,
+    "/api/v1/provisions/{id}/": lambda w: w["provision_a"].pk,
+    "/api/v1/referrals/{id}/": lambda w: w["referral_a"].pk,
+    "/api/v1/referrals/{id}/stage/": lambda w: w["referral_a"].pk,
+    "/api/v1/referrals/{id}/candidates/": lambda w: w["referral_a"].pk,
+    "/api/v1/placements/{id}/": lambda w: w["placement_a"].pk,
+    "/api/v1/placements/{id}/activate/": lambda w: w["pending_placement_a"].pk,
+    "/api/v1/placements/{id}/end/": lambda w: w["ending_placement_a"].pk,
+    "/api/v1/placements/{id}/cancel/": lambda w: w["pending_placement_a"].pk,
+    "/api/v1/placements/{id}/rate/": lambda w: w["placement_a"].pk,
+    "/api/v1/personal-budgets/{id}/": lambda w: w["personal_budget"].pk,
+    "/api/v1/invoices/{id}/": lambda w: w["invoice_a"].pk,
+    "/api/v1/invoices/{id}/approve/": lambda w: w["invoice_a"].pk,
+    "/api/v1/invoices/{id}/dispute/": lambda w: w["invoice_a"].pk,
+    "/api/v1/invoices/{id}/mark-paid/": lambda w: w["invoice_a"].pk,
+    "/api/v1/disputes/{id}/": lambda w: w["dispute_a"].pk,
+    "/api/v1/disputes/{id}/resolve/": lambda w: w["dispute_a"].pk,
+    "/api/v1/reviews/{id}/": lambda w: w["review_a"].pk,
+    **{
+        f"/api/v1/placement-requests/{{id}}/{suffix}": lambda w: w["placement_request"].pk
+        for suffix in ("", "eligible-schools/", "invite/", "ranking/", "award/")
+    },
+    "/api/v1/placement-requests/{id}/cancel/": lambda w: w["draft_request"].pk,
+    "/api/v1/invitations/{id}/": lambda w: w["invitation"].pk,
+    "/api/v1/invitations/{id}/decline/": lambda w: w["invitation"].pk,
+    "/api/v1/offers/{id}/": lambda w: w["offer"].pk,
+    "/api/v1/offers/{id}/score/": lambda w: w["offer"].pk,
+    "/api/v1/school-placements/{id}/": lambda w: w["school_placement"].pk,
+    "/api/v1/school-placements/{id}/end/": lambda w: w["school_placement"].pk,
+    "/api/v1/fee-uplifts/{id}/": lambda w: w["fee_uplift"].pk,
+    "/api/v1/block-contracts/{id}/": lambda w: w["block_contract"].pk,
 }
 API_BODIES = {
     ("/api/v1/report-runs/", "post"): {"kind": "records-held", "parameters": {}},
@@ -480,6 +689,122 @@ API_BODIES.update(
                     b"2023-06,WORLD-A,speech-language,,1,1,0,,,,,,,\n"
                 ),
             )
+        },
+    }
+)
+API_BODIES.update(
+    {
+        ("/api/v1/children/", "post"): {
+            "first_name": "Wilhelmina",
+            "last_name": "Testcase",
+            "date_of_birth": "2015-01-02",
+            "ehcp_reference": "EHCP-WORLD-NEW",
+            "district": "E07000113",
+        },
+        ("/api/v1/children/{id}/", "patch"): {"school_name": "Fictional Academy"},
+        ("/api/v1/provisions/", "post"): lambda w: {
+            "child": w["child_a"].pk,
+            "therapy_type": "occupational",
+            "amount": "1.00",
+            "start_date": "2024-04-01",
+        },
+        ("/api/v1/provisions/{id}/", "patch"): {"description": "Weekly, in school"},
+        ("/api/v1/referrals/", "post"): lambda w: {
+            "provision": w["placement_b"].provision_id,
+            "referred_on": "2024-06-01",
+        },
+        ("/api/v1/referrals/{id}/stage/", "post"): {"stage": "awaiting_intervention"},
+        ("/api/v1/placements/", "post"): lambda w: {
+            "provision": w["provision_a"].pk,
+            "arrangement": "qpl_call_off",
+            "provider": w["provider_a"].pk,
+            "start_date": "2024-09-01",
+            "end_date": "2025-03-31",
+            "units_per_week": "1.00",
+        },
+        ("/api/v1/placements/{id}/activate/", "post"): {},
+        ("/api/v1/placements/{id}/end/", "post"): {"end_date": "2025-06-30", "reason": "outcomes_met"},
+        ("/api/v1/placements/{id}/cancel/", "post"): {"reason": "No longer needed"},
+        ("/api/v1/placements/{id}/rate/", "post"): {
+            "effective_from": "2025-01-01",
+            "rate": "75.00",
+            "reason": "Uplift",
+        },
+        ("/api/v1/invoices/", "post"): lambda w: {
+            "placement": w["placement_a"].pk,
+            "number": "WORLD-A-2",
+            "period_start": "2024-10-01",
+            "period_end": "2024-10-31",
+            "units_delivered": "4",
+            "amount": "280.00",
+        },
+        ("/api/v1/invoices/{id}/approve/", "post"): {},
+        ("/api/v1/invoices/{id}/dispute/", "post"): {"category": "quality", "description": "Sessions missed"},
+        ("/api/v1/invoices/{id}/mark-paid/", "post"): {"paid_on": "2024-12-01"},
+        ("/api/v1/disputes/", "post"): lambda w: {
+            "placement": w["placement_a"].pk,
+            "category": "protocol",
+            "description": "Late notes",
+        },
+        ("/api/v1/disputes/{id}/resolve/", "post"): {"outcome": "Notes now sent weekly"},
+        ("/api/v1/reviews/", "post"): lambda w: {
+            "placement": w["placement_a"].pk,
+            "held_on": "2025-01-10",
+            "outcomes": "Progress",
+            "effectiveness": "effective",
+            "decision": "continue",
+            "next_review_on": "2025-06-01",
+        },
+    }
+)
+API_BODIES.update(
+    {
+        ("/api/v1/placement-requests/", "post"): lambda w: {
+            "child": w["child_a"].pk,
+            "lot": w["placement_request"].lot_id,
+            "needs_summary": "Small classes",
+            "setting": "day",
+            "required_start": "2027-09-01",
+            "deadline": "2030-01-01T12:00:00Z",
+        },
+        ("/api/v1/placement-requests/{id}/invite/", "post"): lambda w: {"schools": [w["school"].pk]},
+        ("/api/v1/placement-requests/{id}/award/", "post"): lambda w: {
+            "offer": w["offer"].pk,
+            "end_date": "2029-07-31",
+        },
+        ("/api/v1/placement-requests/{id}/cancel/", "post"): {"reason": "No longer needed"},
+        ("/api/v1/invitations/{id}/decline/", "post"): {"reason": "No place"},
+        ("/api/v1/offers/", "post"): lambda w: {
+            "invitation": w["invitation"].pk,
+            "education_fee": "50000.00",
+            "weeks": 38,
+            "start_date": "2026-09-01",
+            "quality_statement": "Specialist staff",
+        },
+        ("/api/v1/offers/{id}/score/", "post"): {"quality_score": 70, "reason": "Strong"},
+        ("/api/v1/school-placements/", "post"): lambda w: {
+            "child": w["child_b"].pk,
+            "school": w["school"].pk,
+            "setting": "day",
+            "weeks": 38,
+            "start_date": "2026-09-01",
+            "end_date": "2027-07-31",
+            "education_fee": "40000.00",
+        },
+        ("/api/v1/school-placements/{id}/end/", "post"): {"end_date": "2026-03-31", "reason": "Moved school"},
+        ("/api/v1/fee-uplifts/", "post"): lambda w: {
+            "placement": w["school_placement"].pk,
+            "effective_from": "2026-01-01",
+            "percent": "2.00",
+            "reason": "Uplift",
+        },
+        ("/api/v1/block-contracts/", "post"): lambda w: {
+            "school": w["school"].pk,
+            "reference": "WORLD-BLOCK-2",
+            "places": 2,
+            "annual_fee": "90000.00",
+            "start_date": "2026-04-01",
+            "end_date": "2028-03-31",
         },
     }
 )

@@ -100,8 +100,196 @@ def build_world() -> World:
             month=contract_a.start_date, therapy_type=world["therapy_type"], referrals_received=1
         ),
     )
+    _children(world, provider_a, provider_b)
+    a, b = world["child_a"], world["child_b"]
+    identity = [a.last_name, b.last_name, *_dates(a.date_of_birth), *_dates(b.date_of_birth)]
     world.secrets = {
-        "provider_a": ["Birchwood Sentinel"],
-        "provider_b": ["Alder Therapy"],
+        # Commissioners never see who a child is: not a name, not a date of birth.
+        "commissioner": [a.first_name, b.first_name, *identity],
+        # A provider sees its own children by EHCP reference and first name only, and nothing of another's.
+        "provider_a": ["Birchwood Sentinel", b.first_name, b.ehcp_reference, *identity],
+        "provider_b": ["Alder Therapy", a.first_name, a.ehcp_reference, *identity],
+        "integration": [a.first_name, b.first_name, *identity],
+        "administrator": [a.first_name, b.first_name, *identity],
     }
     return world
+
+
+def _dates(day) -> list[str]:
+    """The ways a date of birth could appear: ISO, GOV.UK style and day/month/year."""
+    return [day.isoformat(), f"{day.day} {day:%B %Y}", f"{day:%d/%m/%Y}"]
+
+
+def _children(world: World, provider_a, provider_b) -> None:
+    """A child with a QPL call-off at provider A and one with a spot purchase at provider B, each with an
+    invoice, a dispute and a review; a personal budget; a school place request and placement."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from core.models import PrimaryNeed
+    from placements import services as placement_services
+    from tests.placements.factories import ChildFactory, ProvisionFactory, qpl_call_off
+
+    officer = world.users["officer"]
+    child_a = ChildFactory(
+        first_name="Zephyrine",
+        last_name="Quillhaven",
+        date_of_birth=date(2013, 7, 19),
+        primary_need=PrimaryNeed.objects.get(code="ASD"),
+    )
+    child_b = ChildFactory(first_name="Ottoline", last_name="Marchbanks", date_of_birth=date(2014, 11, 23))
+    provision_a = ProvisionFactory(child=child_a)
+    referral_a = placement_services.referral_create(provision=provision_a, referred_on=date(2024, 5, 1), user=officer)
+    placement_a = qpl_call_off(provision=provision_a, provider=provider_a, user=officer)
+    placement_b = placement_services.placement_arrange(
+        provision=ProvisionFactory(child=child_b),
+        arrangement="spot_purchase",
+        provider=provider_b,
+        spot_reason="tribunal_named",
+        rate=Decimal("90.00"),
+        user=officer,
+        start_date=date(2024, 9, 1),
+        end_date=date(2025, 7, 31),
+        units_per_week=Decimal("1"),
+    )
+    placement_services.placement_activate(placement=placement_b, user=officer)
+    invoices = {}
+    for key, placement, user in (
+        ("a", placement_a, world.users["provider_a"]),
+        ("b", placement_b, world.users["provider_b"]),
+    ):
+        invoices[key] = placement_services.invoice_submit(
+            placement=placement,
+            number=f"WORLD-{key.upper()}-1",
+            period_start=date(2024, 9, 1),
+            period_end=date(2024, 9, 30),
+            units_delivered=Decimal("4"),
+            amount=placement.rate * 4,
+            user=user,
+        )
+    budget = placement_services.placement_arrange(
+        provision=ProvisionFactory(child=child_a, therapy_type=TherapyType.objects.get(code="occupational")),
+        arrangement="personal_budget",
+        user=officer,
+        start_date=date(2024, 9, 1),
+        end_date=date(2025, 7, 31),
+        units_per_week=Decimal("1"),
+        budget_amount=Decimal("2400.00"),
+        budget_signed_on=date(2024, 8, 1),
+        budget_review_on=date(2025, 2, 1),
+    )
+    dispute_a = placement_services.dispute_raise(
+        placement=placement_a, category="protocol", description="Session notes late", user=officer
+    )
+    review_a = placement_services.review_record(
+        placement=placement_a,
+        held_on=date(2024, 12, 1),
+        outcomes="Progress",
+        effectiveness="effective",
+        decision="continue",
+        next_review_on=date(2025, 3, 1),
+        user=officer,
+    )
+    pending_a = qpl_call_off(
+        provision=ProvisionFactory(child=child_a), provider=provider_a, user=officer, activate=False
+    )
+    ending_a = qpl_call_off(provision=ProvisionFactory(child=child_a), provider=provider_a, user=officer)
+    world.objects.update(
+        child_a=child_a,
+        child_b=child_b,
+        provision_a=provision_a,
+        referral_a=referral_a,
+        placement_a=placement_a,
+        placement_b=placement_b,
+        pending_placement_a=pending_a,
+        ending_placement_a=ending_a,
+        invoice_a=invoices["a"],
+        invoice_b=invoices["b"],
+        personal_budget=budget.personal_budget,
+        dispute_a=dispute_a,
+        review_a=review_a,
+    )
+    # NMISS: a request for child A with provider A's school invited (schools are providers too).
+    from providers.models import Lot, Membership, ProviderList
+
+    school = ProviderFactory(
+        legal_name="Alder Valley School Ltd",
+        trading_name="Alder Valley School",
+        kind="independent_school",
+        offers_day=True,
+        age_from=5,
+        age_to=18,
+    )
+    world.users["school"] = UserFactory(email="head@aldervalley.example.org", role=Role.PROVIDER, provider=school)
+    lot = Lot.objects.get(provider_list__reference="KCC-DPS-NMISS", number=1)
+    membership = Membership.objects.create(
+        provider=school,
+        provider_list=ProviderList.objects.get(reference="KCC-DPS-NMISS"),
+        status="admitted",
+        applied_on=date(2023, 1, 1),
+        admitted_on=date(2023, 2, 1),
+    )
+    membership.lots.set([lot])
+    request = placement_services.placement_request_create(
+        child=child_a,
+        lot=lot,
+        needs_summary="Small calm classes",
+        setting="day",
+        required_start=date(2026, 9, 1),
+        deadline=timezone.now() + timedelta(days=10),
+        user=officer,
+    )
+    placement_services.placement_request_invite(request=request, schools=[school], user=officer)
+    offer = placement_services.offer_submit(
+        invitation=request.invitations.get(),
+        user=world.users["school"],
+        education_fee=Decimal("48000"),
+        weeks=38,
+        start_date=date(2026, 9, 1),
+        quality_statement="Specialist staff",
+    )
+    school_placement = placement_services.school_placement_create(
+        child=child_b,
+        school=school,
+        setting="day",
+        weeks=38,
+        start_date=date(2025, 9, 1),
+        end_date=date(2026, 7, 31),
+        education_fee=Decimal("45000"),
+        user=officer,
+    )
+    draft_request = placement_services.placement_request_create(
+        child=child_a,
+        lot=lot,
+        needs_summary="A second request, still a draft",
+        setting="day",
+        required_start=date(2026, 9, 1),
+        deadline=timezone.now() + timedelta(days=10),
+        user=officer,
+    )
+    world.objects.update(
+        school=school,
+        placement_request=request,
+        draft_request=draft_request,
+        invitation=request.invitations.get(),
+        offer=offer,
+        school_placement=school_placement,
+        fee_uplift=placement_services.school_placement_uplift(
+            placement=school_placement,
+            effective_from=date(2026, 4, 1),
+            percent=Decimal("3"),
+            reason="Annual uplift",
+            user=officer,
+        ),
+        block_contract=placement_services.block_contract_create(
+            school=school,
+            reference="WORLD-BLOCK",
+            places=4,
+            annual_fee=Decimal("200000"),
+            start_date=date(2025, 4, 1),
+            end_date=date(2027, 3, 31),
+            user=officer,
+        ),
+    )
