@@ -12,6 +12,7 @@ urlpatterns = [
     path("children/new/", views.ChildCreateView.as_view(), name="child-create"),
     path("children/<int:pk>/", views.ChildDetailView.as_view(), name="child-detail"),
     path("children/<int:pk>/edit/", views.ChildEditView.as_view(), name="child-edit"),
+    path("children/<int:pk>/export.<slug:fmt>", views.ChildSubjectAccessView.as_view(), name="child-export"),
     path("children/<int:pk>/provision/new/", views.ProvisionCreateView.as_view(), name="provision-create"),
     path("provision/<int:pk>/edit/", views.ProvisionEditView.as_view(), name="provision-edit"),
     path("provision/<int:pk>/refer/", views.ReferralCreateView.as_view(), name="referral-create"),

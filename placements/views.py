@@ -8,17 +8,21 @@ is named only through `placements.templatetags.children`, on pages and in downlo
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.functional import cached_property
+from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
@@ -1428,3 +1432,56 @@ def provider_panel_context(request) -> dict:
 def provider_disputes_context(request, provider) -> dict:
     """The provider page's dispute section (contributed to the providers app's page)."""
     return {"provider": provider, "disputes": selectors.provider_dispute_rate(provider=provider)}
+
+
+class ChildSubjectAccessView(ChildMixin, View):
+    """Everything held about one child, for a subject access request: JSON or a tagged PDF, as a download.
+
+    Officers only (placements.export_child_record); every export is written to the audit trail."""
+
+    permission_required = "placements.export_child_record"
+    FORMATS = ("json", "pdf")
+
+    def get(self, request, *args, **kwargs):
+        fmt = kwargs["fmt"]
+        if fmt not in self.FORMATS:
+            raise Http404
+        child = self.record
+        record_access(user=request.user, instance=child, what=f"subject access export ({fmt})")
+        export = selectors.child_subject_access(child=child)
+        name = f"subject-access-{child.pseudonym}"
+        if fmt == "json":
+            body = json.dumps(export, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False).encode()
+            response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        else:
+            from weasyprint import HTML
+
+            html = render_to_string(
+                "placements/subject_access_pdf.html", {"sections": _sections(export), "export": export}
+            )
+            response = HttpResponse(HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _label(key: str) -> str:
+    return key.replace("__", " ").replace("_", " ").capitalize()
+
+
+def _sections(export: dict) -> list[dict]:
+    """The export as titled tables for the PDF: the child's own details first, then each kind of record."""
+    sections = []
+    for key, value in export.items():
+        if key == "generated_at":
+            continue
+        rows = [value] if isinstance(value, dict) else value
+        columns = list(rows[0]) if rows else []
+        sections.append(
+            {
+                "title": _label(key),
+                "columns": [_label(c) for c in columns],
+                "rows": [["" if row[c] is None else row[c] for c in columns] for row in rows],
+            }
+        )
+    return sections

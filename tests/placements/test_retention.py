@@ -95,3 +95,26 @@ def test_the_subject_access_export_holds_everything_about_the_child_and_nothing_
     assert {h["to_state"] for h in export["history"]} >= {"open"}
     for secret in ("Tobiah", "Elsewhereton", other.ehcp_reference, "OTHER-INV-9", other.pseudonym):
         assert secret not in text
+
+
+def test_an_officer_downloads_the_subject_access_export_and_it_is_recorded(client, officer, commissioner):
+    from auditlog.models import LogEntry
+    from django.urls import reverse
+
+    child, _ = adult_with_placement(born=date(2014, 3, 3), ends=date(2025, 3, 31), first_name="Sorrel")
+    other, _ = adult_with_placement(born=date(2013, 5, 5), ends=date(2025, 3, 31), first_name="Tobiah")
+    client.force_login(officer)
+    response = client.get(reverse("placements:child-export", args=[child.pk, "json"]))
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment;")
+    export = json.loads(response.content)
+    assert export["child"]["first_name"] == "Sorrel" and "Tobiah" not in response.content.decode()
+    pdf = client.get(reverse("placements:child-export", args=[child.pk, "pdf"]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf["Content-Type"] == "application/pdf"
+    assert client.get(reverse("placements:child-export", args=[child.pk, "xml"])).status_code == 404
+    viewed = LogEntry.objects.filter(object_pk=str(child.pk), action=LogEntry.Action.ACCESS)
+    assert sorted(e.additional_data["viewed"] for e in viewed) == [
+        "subject access export (json)",
+        "subject access export (pdf)",
+    ]
+    client.force_login(commissioner)
+    assert client.get(reverse("placements:child-export", args=[other.pk, "json"])).status_code == 403

@@ -239,6 +239,8 @@ PAGES = [
         for name in ("child-edit", "provision-create")
     ],
     Page("placements:child-detail", {**OWN_CHILD_ACTION, "provider_a": OK}, args=lambda w: [w["child_a"].pk]),
+    # The subject access export: officers only (a provider that may open the child still may not export it).
+    Page("placements:child-export", OWN_CHILD_ACTION, args=lambda w: [w["child_a"].pk, "json"]),
     *[
         Page(f"placements:{name}", OWN_CHILD_ACTION, args=lambda w: [w["provision_a"].pk])
         for name in ("provision-edit", "referral-create")
