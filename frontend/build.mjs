@@ -14,7 +14,9 @@ const css = sass.compile(resolve(here, "scss/application.scss"), {
   importers: [new sass.NodePackageImporter()],
   quietDeps: true,
 });
-writeFileSync(resolve(out, "application.css"), css.css);
+// No crest for a council service: Frontend's footer still names the image, so drop the reference (a missing
+// file would also stop collectstatic's manifest storage).
+writeFileSync(resolve(out, "application.css"), css.css.replace(/url\("[^"]*govuk-crest\.svg"\)/g, "none"));
 cpSync(resolve(dist, "govuk-frontend.min.js"), resolve(out, "govuk-frontend.min.js"));
 cpSync(resolve(dist, "assets/images"), resolve(out, "assets/images"), {
   recursive: true,

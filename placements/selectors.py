@@ -277,7 +277,7 @@ def invoice_list(*, user: User) -> QuerySet[Invoice]:
 def dispute_list(*, user: User) -> QuerySet[Dispute]:
     return (
         Dispute.objects.visible_to(user)
-        .select_related("placement__child", "placement__provider", "invoice")  # the list: no more (as placement_list)
+        .select_related("placement__child", "placement__provider", "invoice")  # what a list shows (see placement_list)
         .order_by(F("resolved_on").desc(nulls_first=True), "-raised_on", "-pk")
     )
 

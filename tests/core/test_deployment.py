@@ -54,3 +54,17 @@ def test_debug_is_off_by_default():
         text=True,
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_static_files_collect_with_the_production_storage(tmp_path, settings):
+    """The image build runs collectstatic with hashed, compressed names: every file a stylesheet names must exist."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)  # the settings change resets the storage
+    assert (tmp_path / "staticfiles.json").exists()
+    assert any(tmp_path.glob("govuk/application.*.css"))
