@@ -5,6 +5,7 @@ exactly the parts of the service it can open. Hiding a link is not a permission 
 checks again.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -16,6 +17,13 @@ class NavItem:
     url_name: str
     permission: str | None = None  # None: any signed-in person
     staff_only: bool = False
+    # Also needed: a test of the person beyond the permission (for example, what kind of provider they act for).
+    shown_to: Callable[[object], bool] | None = None
+
+
+def _not_a_therapy_provider(user) -> bool:
+    """School places concern schools on the DPS and the council, not a therapy provider's staff."""
+    return user.provider_id is None or user.provider.is_school
 
 
 NAVIGATION: tuple[NavItem, ...] = (
@@ -25,7 +33,12 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Waiting list", "placements:referral-list", "placements.view_referral"),
     NavItem("Placements", "placements:placement-list", "placements.view_placement"),
     NavItem("Invoices", "placements:invoice-list", "placements.view_invoice"),
-    NavItem("School places", "placements:placementrequest-list", "placements.view_placementrequest"),
+    NavItem(
+        "School places",
+        "placements:placementrequest-list",
+        "placements.view_placementrequest",
+        shown_to=_not_a_therapy_provider,
+    ),
     NavItem("Applications", "providers:sq-review-list", "providers.review_selectionquestionnaire"),
     NavItem("Providers", "providers:provider-list", "providers.view_provider_directory"),
     NavItem("Contracts", "contracts:contract-list", "contracts.view_contract"),
@@ -46,6 +59,8 @@ def navigation_for(user, current_path: str) -> list[dict]:
         if item.staff_only and not user.is_staff:
             continue
         if item.permission and not user.has_perm(item.permission):
+            continue
+        if item.shown_to and not item.shown_to(user):
             continue
         try:
             href = reverse(item.url_name)

@@ -418,7 +418,7 @@ class _Market:
             if not provider.therapy_types.all() and "Hydrotherapy" in provider.legal_name:
                 self.offers["hydrotherapy"].append(provider)  # the pools company (contracts.demo) sells sessions
         self.periods = defaultdict(list)  # provider -> [(first day, last day or None)] on the QPL
-        self.admitted = {}  # provider -> the membership a call-off is made under today
+        self.admitted = {}  # provider -> the membership its call-offs are made under (then, if it has since gone)
         for membership in Membership.objects.filter(provider_list__kind=ProviderList.Kind.QPL).exclude(
             admitted_on__isnull=True
         ):
@@ -427,7 +427,6 @@ class _Market:
                 last = membership.suspended_on - timedelta(days=1)
             if membership.status in (Membership.Status.ADMITTED, Membership.Status.LEFT, Membership.Status.SUSPENDED):
                 self.periods[membership.provider_id].append((membership.admitted_on, last))
-            if membership.status == Membership.Status.ADMITTED:
                 self.admitted[membership.provider_id] = membership
         self._candidates = {}
         self._prices = {}
@@ -454,8 +453,7 @@ class _Market:
         """Admitted providers pricing the therapy, wherever they work (a call-off may travel)."""
         found = []
         for provider in self.offers[therapy.code]:
-            membership = self.admitted.get(provider.pk)
-            if membership and membership.admitted_on <= day:
+            if self.on_qpl(provider, day):
                 rate = self.price(provider, therapy, unit, day)
                 if rate is not None:
                     found.append((provider, rate))
@@ -938,7 +936,7 @@ class _Demo:
         """A call-off if a QPL provider can take the child; more likely as the QPL matured."""
         rng, market = self.rng, self.market
         known = previous.provider if previous else None
-        if known and known.pk in market.admitted and market.admitted[known.pk].admitted_on <= start:
+        if known and market.on_qpl(known, start):
             rate = market.price(known, line.therapy, line.unit, start)
             if rate is not None and known != self.avoid and rng.random() < 0.9:
                 return known, rate  # the same therapist carries on, now under the QPL

@@ -35,6 +35,15 @@ class OfstedRating(models.TextChoices):
     NOT_INSPECTED = "not_inspected", "Not yet inspected"
 
 
+# The registered identifiers an organisation may give, each of which names exactly one organisation.
+IDENTIFIER_LABELS = {
+    "companies_house_number": "Companies House number",
+    "charity_number": "charity number",
+    "nhs_ods_code": "NHS ODS code",
+    "dfe_urn": "DfE URN",
+}
+
+
 class Provider(models.Model):
     """An organisation (or sole practitioner) that delivers therapy or runs a special school.
 
@@ -120,6 +129,17 @@ class Provider(models.Model):
                 condition=Q(age_to__isnull=True) | Q(age_from__isnull=True) | Q(age_to__gte=F("age_from")),
                 name="providers_provider_age_range_ordered",
                 violation_error_message="The upper age cannot be below the lower age.",
+            ),
+            # One organisation, one record: a registered identifier belongs to a single provider that has
+            # not closed (a closed record may be succeeded by a new registration of the same body).
+            *(
+                models.UniqueConstraint(
+                    fields=[field],
+                    condition=~Q(**{field: ""}) & ~Q(status="closed"),
+                    name=f"providers_provider_{field}_unique",
+                    violation_error_message=f"Another organisation is already registered with this {label}.",
+                )
+                for field, label in IDENTIFIER_LABELS.items()
             ),
         ]
         indexes = [models.Index(fields=["status", "kind"], name="prov_provider_status_idx")]
@@ -220,9 +240,14 @@ class MembershipQuerySet(models.QuerySet):
         return self.none()
 
     def admitted_on(self, day: date) -> MembershipQuerySet:
-        """Memberships under which the provider could be called off on `day`."""
-        return self.filter(status=Membership.Status.ADMITTED, admitted_on__lte=day).filter(
-            Q(left_on__isnull=True) | Q(left_on__gte=day)
+        """Memberships under which the provider could be called off on `day`, a past day included: admitted
+        by then and not yet gone (a provider that has since left was on the list up to its last day; one
+        suspended since was on it until the day before its suspension)."""
+        S = Membership.Status
+        return self.filter(
+            Q(status__in=[S.ADMITTED, S.SUSPENDED, S.LEFT], admitted_on__lte=day),
+            Q(left_on__isnull=True) | Q(left_on__gte=day),
+            Q(suspended_on__isnull=True) | Q(suspended_on__gt=day),
         )
 
 

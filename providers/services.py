@@ -21,6 +21,7 @@ from core.roles import Role
 from core.services import notification_send, transition_record, users_with_role
 
 from .models import (
+    IDENTIFIER_LABELS,
     CapacityDeclaration,
     ComplianceDocument,
     InsuranceMinimums,
@@ -77,6 +78,11 @@ def provider_update(*, provider: Provider, data: dict, therapy_types=None, distr
                 data[field] = validate_identifier(field, data[field])
             except ValidationError as exc:
                 errors.update(exc.message_dict)
+    for field in _identifiers_taken({f: v for f, v in data.items() if f not in errors}, provider=provider):
+        errors[field] = [
+            f"Another organisation is already registered with this {IDENTIFIER_LABELS[field]}. If it is yours, "
+            "sign in to that organisation's account or contact the SEN Therapies Team."
+        ]
     if errors:
         raise ValidationError(errors)
     for field, value in data.items():
@@ -88,6 +94,16 @@ def provider_update(*, provider: Provider, data: dict, therapy_types=None, distr
     if districts is not None:
         provider.districts.set(districts)
     return provider
+
+
+def _identifiers_taken(values: dict, *, provider: Provider | None = None) -> list[str]:
+    """The registered identifiers in `values` that another provider record, not closed, already holds."""
+    others = Provider.objects.exclude(status=Provider.Status.CLOSED)
+    if provider is not None:
+        others = others.exclude(pk=provider.pk)
+    return [
+        field for field in IDENTIFIER_LABELS if values.get(field) and others.filter(**{field: values[field]}).exists()
+    ]
 
 
 @transaction.atomic
@@ -744,6 +760,11 @@ def provider_import_csv(*, content: bytes) -> list[Provider]:
                 row[field] = validate_identifier(field, row.get(field, ""))
             except ValidationError as exc:
                 problem(field, exc.message_dict[field][0])
+        for field in _identifiers_taken(row):
+            problem(field, f"{row[field]} is already registered to another organisation")
+        for field in ("companies_house_number", "charity_number"):
+            if row.get(field) and (field, row[field]) in seen:
+                problem(field, f"{row[field]} is on an earlier row too")
         therapies, districts = [], []
         for item in filter(None, (p.strip() for p in row.get("therapy_types", "").split(";"))):
             therapy = therapy_by_code.get(item) or therapy_by_name.get(item.lower())
@@ -755,6 +776,7 @@ def provider_import_csv(*, content: bytes) -> list[Provider]:
             errors.extend(problems)
             continue
         seen.add(row["legal_name"].lower())
+        seen.update((field, row[field]) for field in ("companies_house_number", "charity_number") if row.get(field))
         rows.append((row, therapies, districts))
     if not rows and not errors:
         errors.append("The file has no rows.")

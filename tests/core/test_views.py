@@ -7,6 +7,9 @@ from django.urls import reverse
 
 from core.models import ApiToken, TherapyType, hash_token
 from core.roles import Role, role_permissions, sync_role_groups
+from providers.models import Provider
+from tests.core.factories import UserFactory
+from tests.providers.factories import ProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +40,18 @@ def test_navigation_shows_only_what_the_role_may_use(client, request, persona, e
         assert label in labels
     for label in forbidden:
         assert label not in labels
+
+
+def test_school_places_are_in_the_navigation_of_schools_and_the_council_not_of_therapy_providers(
+    client, officer, provider_a_user
+):
+    school = ProviderFactory(kind=Provider.Kind.INDEPENDENT_SCHOOL, legal_name="Fictional Oast School Ltd")
+    school_staff = UserFactory(email="head@oast.example.org", role=Role.PROVIDER, provider=school)
+    seen = {}
+    for person in (officer, provider_a_user, school_staff):
+        client.force_login(person)
+        seen[person.email] = "School" in nav_labels(client.get(reverse("core:home")).content.decode())
+    assert seen == {officer.email: True, provider_a_user.email: False, school_staff.email: True}
 
 
 def test_every_nav_item_is_openable_by_whoever_sees_it(client, officer, commissioner, provider_a_user, administrator):

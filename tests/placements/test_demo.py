@@ -132,7 +132,11 @@ def test_call_offs_and_spot_purchases_keep_the_qpl_rules(seeded):
     for placement in Placement.objects.filter(arrangement="qpl_call_off").select_related("membership"):
         membership = placement.membership
         assert membership.provider_id == placement.provider_id
-        assert membership.status == Membership.Status.ADMITTED and membership.admitted_on <= placement.start_date
+        # Admitted on the start date, as it was then (it may have left or been suspended since).
+        start = placement.start_date
+        assert membership.status != Membership.Status.APPLIED and membership.admitted_on <= start
+        assert membership.left_on is None or start <= membership.left_on
+        assert membership.suspended_on is None or start < membership.suspended_on
     # On the QPL from admission to the last day on the list (or the day before a suspension), as it was then.
     periods: dict[int, list] = {}
     for provider_id, first, left, suspended in Membership.objects.filter(

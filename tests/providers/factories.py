@@ -80,7 +80,7 @@ def complete_answers(provider, *, therapy_code="speech-language", district_name=
     provider.address_line_1, provider.town, provider.postcode = "1 High Street", "Sittingbourne", "ME10 4AA"
     provider.contact_name, provider.contact_phone = "Sam Contact", "01632 960000"
     provider.contact_email = provider.contact_email or "contact@provider.example.org"
-    provider.companies_house_number = "01234567"
+    provider.companies_house_number = provider.companies_house_number or f"{provider.pk:08d}"
     provider.settings_offered = ["school"]
     provider.safeguarding_lead_name, provider.safeguarding_lead_email = "Sam Lead", "lead@provider.example.org"
     provider.has_safeguarding_policy = True

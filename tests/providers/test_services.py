@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from tests.providers.factories import (
     PNG,
     DocumentFactory,
     PractitionerFactory,
+    ProviderFactory,
     admit,
     complete_answers,
     qpl,
@@ -94,6 +96,36 @@ def test_identifiers_are_checked_by_format(provider_a, field, value, message):
     assert message in caught.value.message_dict[field][0]
     provider_a.refresh_from_db()
     assert getattr(provider_a, field) == ""
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("companies_house_number", "01234567"),
+        ("charity_number", "1123456"),
+        ("nhs_ods_code", "RVV"),
+        ("dfe_urn", "118765"),
+    ],
+)
+def test_an_identifier_names_one_open_organisation(provider_a, field, value):
+    holder = ProviderFactory(**{field: value})
+    with pytest.raises(ValidationError) as caught:
+        services.provider_update(provider=provider_a, data={field: value, "town": "Maidstone"})
+    assert "Another organisation is already registered" in caught.value.message_dict[field][0]
+    provider_a.refresh_from_db()
+    assert (getattr(provider_a, field), provider_a.town) == ("", "")
+    # The holder itself may save its own identifier again, and a closed record frees it for a successor.
+    services.provider_update(provider=holder, data={field: value})
+    Provider.objects.filter(pk=holder.pk).update(status=Provider.Status.CLOSED)
+    services.provider_update(provider=provider_a, data={field: value})
+    assert Provider.objects.filter(**{field: value}).count() == 2
+
+
+def test_the_database_refuses_a_second_open_organisation_with_one_identifier(provider_a):
+    ProviderFactory(companies_house_number="01234567")
+    ProviderFactory(companies_house_number="")  # blanks are not identifiers
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Provider.objects.filter(pk=provider_a.pk).update(companies_house_number="01234567")
 
 
 def test_insurance_below_the_minimum_is_refused(provider_a):
@@ -312,6 +344,24 @@ def test_leaving_ends_the_membership_on_a_date(provider_a, provider_a_user):
         services.membership_leave(membership=membership, user=provider_a_user, on=last_day)
 
 
+def test_a_provider_that_has_left_or_been_suspended_was_on_the_list_before(provider_a, provider_b):
+    today = timezone.localdate()
+    leaving, suspended = admit(provider_a), admit(provider_b)
+    services.membership_leave(membership=leaving, user=UserFactory(), on=today + timedelta(days=30))
+    Membership.objects.filter(pk=suspended.pk).update(
+        status=Membership.Status.SUSPENDED, suspended_on=today - timedelta(days=10)
+    )
+
+    def on_the_list(day):
+        return set(Membership.objects.admitted_on(day).values_list("provider__legal_name", flat=True))
+
+    assert on_the_list(date(2021, 12, 31)) == set()  # before either was admitted
+    assert on_the_list(today - timedelta(days=11)) == {"Alder Therapy Ltd", "Birch Therapy Ltd"}
+    assert on_the_list(today - timedelta(days=10)) == {"Alder Therapy Ltd"}  # suspended from that day
+    assert on_the_list(today + timedelta(days=30)) == {"Alder Therapy Ltd"}  # its last day
+    assert on_the_list(today + timedelta(days=31)) == set()
+
+
 IMPORT_HEADER = (
     "legal_name,trading_name,kind,legacy_arrangement,contact_email,contact_phone,postcode,"
     "companies_house_number,charity_number,therapy_types,districts,is_sme,is_vcse\n"
@@ -343,6 +393,22 @@ def test_import_with_one_bad_row_imports_nothing_and_names_the_row_and_column():
     assert "Row 3, column districts: unknown district 'Atlantis'" in messages
     assert not any(m.startswith("Row 2") for m in messages)
     assert not Provider.objects.filter(legal_name="Example Speech Ltd").exists()
+
+
+def test_import_refuses_identifiers_already_registered_or_repeated_in_the_file():
+    ProviderFactory(companies_house_number="01234567")
+    content = IMPORT_HEADER + (
+        "Example Speech Ltd,,company,preferred,,,ME14 1XQ,01234567,,speech-language,Maidstone,,\n"
+        "Fictional Play CIC,,charity,preferred,,,CT1 2AB,,1123456,,,,\n"
+        "Fictional Music CIC,,charity,preferred,,,CT1 2AB,,1123456,,,,\n"
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.provider_import_csv(content=content.encode())
+    messages = caught.value.message_dict["file"]
+    assert "Row 2, column companies_house_number: 01234567 is already registered to another organisation" in messages
+    assert "Row 4, column charity_number: 1123456 is on an earlier row too" in messages
+    assert not any(m.startswith("Row 3") for m in messages)
+    assert Provider.objects.count() == 1
 
 
 def test_signing_up_creates_a_draft_provider_for_the_new_user(client, mailoutbox):
