@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import FundingSource
 from core.money import money_field
 from core.periods import FinancialYear
 
@@ -83,11 +84,7 @@ class Contract(models.Model):
         CALL_OFF = "call_off", "Call-off contract"
         POOLED_SERVICE = "pooled_service", "Jointly funded service"
 
-    class FundingSource(models.TextChoices):
-        HIGH_NEEDS = "dsg_high_needs", "Dedicated Schools Grant: High Needs Block"
-        GENERAL_FUND = "general_fund", "Council general fund"
-        POOLED = "pooled", "Pooled budget"
-        NHS = "nhs", "NHS funding"
+    FundingSource = FundingSource
 
     reference = models.CharField(max_length=50, unique=True)
     title = models.CharField(max_length=300)

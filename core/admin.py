@@ -1,8 +1,11 @@
 """Staff support: users and roles, reference data, tokens (read-only keys), transitions (read-only)."""
 
+from auditlog.admin import LogEntryAdmin as AuditlogEntryAdmin
+from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .audit import audit_visible
 from .models import ApiToken, District, Notification, PrimaryNeed, TherapyType, Transition, User
 
 
@@ -74,3 +77,14 @@ class TransitionAdmin(ReadOnlyAdmin):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["recipient", "kind", "title", "created_at", "read_at"]
     list_select_related = ["recipient"]
+
+
+# The audit trail in the admin: auditlog's read-only view (importing it registered it), less the entries
+# of sealed records (see core.audit).
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(AuditlogEntryAdmin):
+    def get_queryset(self, request):
+        return audit_visible(super().get_queryset(request))

@@ -172,6 +172,15 @@ class PrimaryNeed(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class FundingSource(models.TextChoices):
+    """The budget a commitment is paid from: contracts, therapy placements and school placements alike."""
+
+    HIGH_NEEDS = "dsg_high_needs", "Dedicated Schools Grant: High Needs Block"
+    GENERAL_FUND = "general_fund", "Council general fund"
+    POOLED = "pooled", "Pooled budget"
+    NHS = "nhs", "NHS funding"
+
+
 class Transition(models.Model):
     """One recorded change of state of any record: who, when, from, to, why.
 

@@ -39,4 +39,6 @@ def audit_entry_list():
     """The audit trail, newest first, with who and what preloaded."""
     from auditlog.models import LogEntry
 
-    return LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
+    from .audit import audit_visible
+
+    return audit_visible(LogEntry.objects.select_related("actor", "content_type")).order_by("-timestamp", "-pk")

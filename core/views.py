@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 from django_filters.views import FilterView
 
+from .audit import change_text
 from .downloads import csv_rows
 from .filters import AuditFilter
 from .forms import ApiTokenForm, TherapyTypeForm
@@ -210,7 +211,7 @@ class AuditExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
                         e.content_type.name if e.content_type else "",
                         e.object_pk,
                         e.object_repr,
-                        e.changes_str if e.changes else (e.additional_data or ""),
+                        change_text(e.changes) if e.changes else (e.additional_data or ""),
                         e.remote_addr or "",
                     ]
                     for e in entries.iterator(chunk_size=2000)

@@ -8,6 +8,7 @@ class PlacementsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from core.audit import register_sealed
         from core.panels import DetailSection, HomePanel, register_panel, register_section
         from core.roles import Role
 
@@ -15,18 +16,27 @@ class PlacementsConfig(AppConfig):
         from .views import officer_panel_context, provider_disputes_context, provider_panel_context
 
         # A child's identity is masked in the audit trail: it records that a name changed, not the name.
-        auditlog.register(models.Child, mask_fields=["first_name", "last_name", "date_of_birth"])
+        auditlog.register(models.Child, mask_fields=list(models.Child.IDENTIFYING_FIELDS))
+        auditlog.register(models.PersonalBudget, mask_fields=["paid_to"])  # a member of the family
         for model in (
             models.Provision,
             models.Referral,
             models.Placement,
             models.PlacementVariation,
-            models.PersonalBudget,
             models.Invoice,
             models.Dispute,
             models.Review,
+            models.PlacementRequest,
+            models.Invitation,
+            models.Offer,
+            models.SchoolPlacement,
+            models.FeeUplift,
+            models.BlockContract,
+            models.NmissHistoricalSpend,
         ):
             auditlog.register(model)
+        # An offer's entries show its fees: like the offer, they are sealed from the council until the deadline.
+        register_sealed(models.Offer.objects.sealed)
         register_section(
             DetailSection(
                 slot="provider-detail",

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from core.models import District, PrimaryNeed, User
+from core.models import District, FundingSource, PrimaryNeed, User
 from providers.models import Membership, ProviderList, SchoolFeeBand
 
 from . import services
@@ -93,6 +93,10 @@ def seed(*, stdout, rng: random.Random, officer: User) -> None:
             therapy_fee=_fee(band.therapy if band else Decimal("6000"), variation),
             other_fee=Decimal("0.00"),
             block_contract=block if block and block.start_date <= start and end <= block.end_date else None,
+            # Some residential places meet care needs too: jointly funded from the pooled budget.
+            funding_source=FundingSource.POOLED
+            if setting == "residential" and index % 4 == 1
+            else FundingSource.HIGH_NEEDS,
             status=SchoolPlacement.Status.ENDED if end < today else SchoolPlacement.Status.ACTIVE,
             end_reason="Agreement completed" if end < today else "",
             created_by=officer,

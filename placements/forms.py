@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.forms import DateInput, GovukForm, GovukModelForm, TimeInput
-from core.models import TherapyType
+from core.models import FundingSource, TherapyType
 from core.money import format_gbp
 from core.periods import FinancialYear
 
@@ -166,6 +166,17 @@ class ReferralStageForm(GovukForm):
 # Sourcing: one form per arrangement -------------------------------------------------------------
 
 
+def _funding_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Which budget pays for it?",
+        choices=FundingSource.choices,
+        initial=FundingSource.HIGH_NEEDS,
+        widget=forms.RadioSelect,
+        required=False,  # none chosen: the High Needs Block
+        help_text="Most placements are paid from the High Needs Block.",
+    )
+
+
 class ArrangeForm(GovukForm):
     """The term and amount every arrangement has; the subclasses add who delivers it and at what price."""
 
@@ -185,6 +196,7 @@ class ArrangeForm(GovukForm):
         label="Weeks a year", min_value=1, max_value=52, error_messages={"required": "Enter the weeks a year"}
     )
     purchase_order = forms.CharField(label="Purchase order (optional)", max_length=30, required=False)
+    funding_source = _funding_field()
 
     def __init__(self, *args, provision: Provision, **kwargs):
         super().__init__(*args, **kwargs)
@@ -248,6 +260,7 @@ class PersonalBudgetForm(ArrangeForm):
 
 
 class NhsContractForm(ArrangeForm):
+    funding_source = None  # paid as the contract is
     contract = forms.ModelChoiceField(label="Contract", queryset=None, empty_label="Choose a contract", required=False)
     rate = money(
         "Rate (£ a unit)",
@@ -282,6 +295,7 @@ ARRANGEMENT_FIELDS = (
     "budget_signed_on",
     "budget_review_on",
     "budget_paid_to",
+    "funding_source",
 )
 
 
@@ -732,6 +746,7 @@ class AwardForm(GovukForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    funding_source = _funding_field()
 
     def __init__(self, *args, ranked, **kwargs):
         super().__init__(*args, **kwargs)
@@ -801,6 +816,7 @@ class SchoolPlacementForm(GovukForm):
     care_fee = _not_negative_fee("Care (£ a year)", initial=Decimal("0.00"))
     therapy_fee = _not_negative_fee("Therapy (£ a year)", initial=Decimal("0.00"))
     other_fee = _not_negative_fee("Other (£ a year)", initial=Decimal("0.00"))
+    funding_source = _funding_field()
 
     def __init__(self, *args, children, schools, block_contracts, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,6 +19,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import FundingSource
 from core.money import money_field
 
 # Open placements and referrals count up to "today"; 365 days is the year a rate is quoted for.
@@ -59,6 +60,9 @@ class Child(models.Model):
         ACTIVE = "active", "Plan in place"
         CEASED = "ceased", "Plan ceased"
         MOVED = "moved", "Moved out of the area"
+
+    # What identifies the child: masked in the audit trail, removed or replaced by the retention rule.
+    IDENTIFYING_FIELDS = ("first_name", "last_name", "date_of_birth", "ehcp_reference", "school_name", "school_urn")
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
@@ -368,6 +372,12 @@ class Placement(models.Model):
     units_per_week = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("1.00"))
     weeks_per_year = models.PositiveSmallIntegerField(default=38)
     purchase_order = models.CharField(max_length=30, blank=True)
+    funding_source = models.CharField(
+        max_length=20,
+        choices=FundingSource.choices,
+        default=FundingSource.HIGH_NEEDS,
+        help_text="The budget that pays for it; under an NHS contract, the contract's.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True, default=EndReason.NONE)
     review_due_on = models.DateField(null=True, blank=True)
@@ -918,6 +928,10 @@ class OfferQuerySet(models.QuerySet):
             return self.filter(invitation__school_id=user.provider_id)
         return self.filter(request__deadline__lt=timezone.now())
 
+    def sealed(self) -> OfferQuerySet:
+        """Offers whose request has not yet closed: nobody at the council may read them yet."""
+        return self.filter(request__deadline__gte=timezone.now())
+
 
 class Offer(models.Model):
     """A school's offer of a place: the annual fee in elements, the weeks, the start, and how it will meet
@@ -1057,6 +1071,12 @@ class SchoolPlacement(models.Model):
     care_fee = money_field("care (£ a year)", default=Decimal("0.00"))
     therapy_fee = money_field("therapy (£ a year)", default=Decimal("0.00"))
     other_fee = money_field("other (£ a year)", default=Decimal("0.00"))
+    funding_source = models.CharField(
+        max_length=20,
+        choices=FundingSource.choices,
+        default=FundingSource.HIGH_NEEDS,
+        help_text="The budget that pays the fee (jointly funded residential places: the pooled budget).",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     end_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -10,12 +10,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from contracts.models import Contract
-from core.models import User
+from core.models import FundingSource, User
 from core.money import ZERO, round_to_penny
 from core.periods import FinancialYear, days_inclusive, prorate_by_financial_year
 from core.roles import Role
@@ -228,8 +229,11 @@ def placement_arrange(
     budget_signed_on: date | None = None,
     budget_review_on: date | None = None,
     budget_paid_to: str = "",
+    funding_source: str = "",
 ) -> Placement:
     """Arrange therapy for a provision line under one of the four arrangements. The placement starts proposed.
+
+    It is paid from `funding_source` (default: the High Needs Block); under an NHS contract, from the contract's.
 
     - QPL call-off: the provider is admitted to the QPL on the start date and offers the therapy; the rate
       defaults to the price in force on the start date for the therapy and unit.
@@ -245,6 +249,7 @@ def placement_arrange(
     if referral is not None and not referral.is_waiting:
         raise ValidationError({"referral": "That referral is no longer waiting."})
     _check_term(provision, start_date, end_date)
+    _check_funding_source(funding_source)
     if units_per_week is None or units_per_week < 0:
         raise ValidationError({"units_per_week": "Units a week cannot be negative."})
     placement = Placement(
@@ -258,6 +263,7 @@ def placement_arrange(
         units_per_week=units_per_week,
         weeks_per_year=weeks_per_year or provision.weeks_per_year,
         purchase_order=purchase_order.strip(),
+        funding_source=funding_source or FundingSource.HIGH_NEEDS,
         created_by=user,
         review_due_on=first_review_due(provision, start_date, end_date),
     )
@@ -299,6 +305,7 @@ def placement_arrange(
         if not contract.is_live_on(start_date) or end_date > contract.end_date:
             raise ValidationError({"contract": "The contract does not cover the whole placement."})
         placement.contract, placement.provider = contract, contract.supplier
+        placement.funding_source = contract.funding_source
         placement.rate = ZERO if rate is None else rate  # block-funded: the contract's own value carries the cost
     else:  # personal budget
         errors = {}
@@ -326,6 +333,12 @@ def placement_arrange(
         )
     transition_record(subject=placement, from_state="", to_state=placement.status, actor=user, reason="Arranged")
     return placement
+
+
+def _check_funding_source(funding_source: str) -> None:
+    """Blank means the default (the High Needs Block); anything else must be a known budget."""
+    if funding_source and funding_source not in FundingSource.values:
+        raise ValidationError({"funding_source": "Choose the budget that pays for the placement."})
 
 
 def first_review_due(provision: Provision, start: date, end: date) -> date:
@@ -1020,7 +1033,13 @@ def offer_score(*, offer: Offer, quality_score: int, reason: str, user: User) ->
 
 @transaction.atomic
 def placement_request_award(
-    *, request: PlacementRequest, offer: Offer, end_date: date, user: User, reason: str = ""
+    *,
+    request: PlacementRequest,
+    offer: Offer,
+    end_date: date,
+    user: User,
+    reason: str = "",
+    funding_source: str = "",
 ) -> SchoolPlacement:
     """Award the place to one offer, once only (the request row is locked; a second officer is told who
     awarded it). Every offer must be scored; awarding other than the top-ranked offer needs a reason.
@@ -1045,6 +1064,7 @@ def placement_request_award(
         raise ValidationError({"reason": "This offer is not ranked first: give the reason for awarding it."})
     if end_date < offer.start_date:
         raise ValidationError({"end_date": "The placement cannot end before the offered start date."})
+    _check_funding_source(funding_source)
     now = timezone.now()
     Offer.objects.filter(request=request).exclude(pk=offer.pk).update(status=Offer.Status.UNSUCCESSFUL)
     Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.AWARDED)
@@ -1071,6 +1091,7 @@ def placement_request_award(
             care_fee=offer.care_fee,
             therapy_fee=offer.therapy_fee,
             other_fee=offer.other_fee,
+            funding_source=funding_source or FundingSource.HIGH_NEEDS,
             created_by=user,
         )
     )
@@ -1159,10 +1180,12 @@ def school_placement_create(
     therapy_fee: Decimal = ZERO,
     other_fee: Decimal = ZERO,
     block_contract: BlockContract | None = None,
+    funding_source: str = "",
 ) -> SchoolPlacement:
     """Record an individual placement agreement made outside a request (for example a place in a block)."""
     if not school.is_school:
         raise ValidationError({"school": "Choose a special school."})
+    _check_funding_source(funding_source)
     if block_contract is not None:
         if block_contract.school_id != school.pk:
             raise ValidationError({"block_contract": "That block contract is with another school."})
@@ -1187,6 +1210,7 @@ def school_placement_create(
             therapy_fee=therapy_fee,
             other_fee=other_fee,
             block_contract=block_contract,
+            funding_source=funding_source or FundingSource.HIGH_NEEDS,
             created_by=user,
         )
     )
@@ -1316,13 +1340,47 @@ def children_due_for_anonymisation(*, today: date | None = None):
     )
 
 
+# What the retention rule removes from each kind of record about an anonymised child: the text written
+# about them, and anything naming their family. The money, dates and decisions stay.
+WRITTEN_ABOUT_THE_CHILD = {
+    Provision: ("description",),
+    Referral: ("closed_reason",),
+    Placement: ("spot_reason_detail",),
+    PersonalBudget: ("paid_to", "notes"),
+    Review: ("outcomes",),
+    Dispute: ("description", "outcome"),
+    PlacementRequest: ("needs_summary",),
+    Invitation: ("declined_reason",),
+    Offer: ("quality_statement",),
+    SchoolPlacement: ("end_reason",),
+}
+
+
+def _records_about(child: Child) -> dict[type[models.Model], QuerySet]:
+    return {
+        Provision: Provision.objects.filter(child=child),
+        Referral: Referral.objects.filter(provision__child=child),
+        Placement: Placement.objects.filter(child=child),
+        PersonalBudget: PersonalBudget.objects.filter(placement__child=child),
+        Review: Review.objects.filter(placement__child=child),
+        Dispute: Dispute.objects.filter(placement__child=child),
+        PlacementRequest: PlacementRequest.objects.filter(child=child),
+        Invitation: Invitation.objects.filter(request__child=child),
+        Offer: Offer.objects.filter(request__child=child),
+        SchoolPlacement: SchoolPlacement.objects.filter(child=child),
+    }
+
+
 @transaction.atomic
 def child_anonymise(*, child: Child) -> Child:
     """Remove what identifies the child and keep what the council must account for (placements, money).
 
     The name goes; the date of birth keeps only its year (for age-group statistics); the EHCP reference
-    becomes the pseudonym; free text written about the child is removed.
+    becomes the pseudonym; the school goes; the text written about the child and the names of their family
+    are removed from the records and from the audit trail's history of them.
     """
+    from core.audit import history_redact
+
     child = Child.objects.select_for_update().get(pk=child.pk)
     if child.anonymised_at:
         return child
@@ -1332,10 +1390,13 @@ def child_anonymise(*, child: Child) -> Child:
     child.school_name, child.school_urn = "", ""
     child.anonymised_at = timezone.now()
     child.save()
-    child.provisions.exclude(description="").update(description=REMOVED)
-    Review.objects.filter(placement__child=child).update(outcomes=REMOVED)
-    PlacementRequest.objects.filter(child=child).update(needs_summary=REMOVED)
-    PersonalBudget.objects.filter(placement__child=child).exclude(notes="").update(notes=REMOVED)
+    history_redact(model=Child, pks=[child.pk], fields=Child.IDENTIFYING_FIELDS, marker=REMOVED)
+    for model, records in _records_about(child).items():
+        fields = WRITTEN_ABOUT_THE_CHILD[model]
+        pks = list(records.values_list("pk", flat=True))
+        for field in fields:  # an empty field stays empty; a required one gets the marker
+            model.objects.filter(pk__in=pks).exclude(**{field: ""}).update(**{field: REMOVED})
+        history_redact(model=model, pks=pks, fields=fields, marker=REMOVED)
     transition_record(
         subject=child,
         from_state="identified",

@@ -1144,6 +1144,7 @@ class PlacementRequestAwardView(PlacementRequestMixin, ServiceFormMixin, FormVie
             offer=data["offer"],
             end_date=data["end_date"],
             reason=data["reason"],
+            funding_source=data["funding_source"],
             user=self.request.user,
         )
 

@@ -478,6 +478,9 @@ def _spend_plain(d: Dialect, params: dict) -> dict:
           FROM placements_placementcommitment pc JOIN placements_placement p ON p.id = pc.placement_id
          GROUP BY pc.financial_year, p.arrangement
         UNION ALL
+        SELECT 'committed', sc.financial_year, 'school_placement', SUM(sc.amount)
+          FROM placements_schoolplacementcommitment sc GROUP BY sc.financial_year
+        UNION ALL
         SELECT 'committed', cy.financial_year, 'contract', SUM(cy.value)
           FROM contracts_contractyear cy JOIN contracts_contract c ON c.id = cy.contract_id
          WHERE c.status <> 'draft' GROUP BY cy.financial_year

@@ -318,6 +318,7 @@ SPECTACULAR_SETTINGS = {
         "ContractStatusEnum": "contracts.models.Contract.Status",
         "ContractKindEnum": "contracts.models.Contract.Kind",
         "VariationKindEnum": "contracts.models.Variation.Kind",
+        "FundingSourceEnum": "core.models.FundingSource",  # contracts, placements and school placements share it
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.add_error_responses"],
 }
@@ -329,6 +330,8 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "govuk-table"}
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# Masked fields keep nothing of their value (auditlog's default keeps the second half of it).
+AUDITLOG_MASK_CALLABLE = "core.audit.withhold"
 
 LOGGING = {
     "version": 1,

@@ -82,3 +82,11 @@ def govuk_styled(form):
     from core.forms import style_widgets
 
     return style_widgets(form)
+
+
+@register.filter
+def audit_changes(changes) -> list[tuple[str, str, str]]:
+    """An audit entry's changes as (field, before, after), many-to-many changes in words."""
+    from core.audit import change_lines
+
+    return change_lines(changes)

@@ -24,7 +24,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contracts.models import Contract
-from core.models import District, PrimaryNeed, TherapyType
+from core.models import District, FundingSource, PrimaryNeed, TherapyType
 from core.periods import FinancialYear
 from placements.models import (
     BlockContract,
@@ -191,6 +191,15 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
         if request is None:
             return self.queryset
         return self.queryset.model.objects.visible_to(request.user)
+
+
+def funding_source_input() -> serializers.ChoiceField:
+    # A plain choice field: the schema names the set once (FundingSourceEnum), shared with contracts.
+    return serializers.ChoiceField(
+        choices=FundingSource.choices,
+        required=False,
+        help_text="The budget that pays for it. Default: the High Needs Block (under an NHS contract, the contract's).",
+    )
 
 
 def therapy_code(source: str) -> serializers.SlugRelatedField:
@@ -499,6 +508,7 @@ class PlacementSerializer(ChildPrivacyMixin, ReadSerializer):
     unit = EnumField(Placement.Unit, read_only=True)
     status = EnumField(Placement.Status, read_only=True)
     end_reason = EnumField(Placement.EndReason, read_only=True)
+    funding_source = serializers.ChoiceField(choices=FundingSource.choices, read_only=True)
     committed = money(help_text="Committed cost over the whole term (£).")
 
     narrative_fields = ("spot_reason_detail",)
@@ -526,6 +536,7 @@ class PlacementSerializer(ChildPrivacyMixin, ReadSerializer):
             "units_per_week",
             "weeks_per_year",
             "purchase_order",
+            "funding_source",
             "status",
             "end_reason",
             "review_due_on",
@@ -665,6 +676,7 @@ class PlacementArrangeInputSerializer(serializers.Serializer):
     budget_signed_on = DayField(required=False, allow_null=True)
     budget_review_on = DayField(required=False, allow_null=True)
     budget_paid_to = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    funding_source = funding_source_input()
 
 
 class PlacementActivateInputSerializer(serializers.Serializer):
@@ -1198,6 +1210,7 @@ class PlacementRequestAwardInputSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Needed when the offer is not ranked first."
     )
+    funding_source = funding_source_input()
 
 
 class PlacementRequestCancelInputSerializer(serializers.Serializer):
@@ -1333,6 +1346,7 @@ class SchoolPlacementSerializer(ChildPrivacyMixin, ReadSerializer):
     school_name = serializers.CharField(source="school.legal_name", read_only=True)
     setting = EnumField(PlacementRequest.Setting, read_only=True)
     status = EnumField(SchoolPlacement.Status, read_only=True)
+    funding_source = serializers.ChoiceField(choices=FundingSource.choices, read_only=True)
     annual_fee = money(help_text="The fee agreed at the start, before any uplift (£ a year).")
     committed = money(help_text="Committed cost over the whole term (£).")
 
@@ -1358,6 +1372,7 @@ class SchoolPlacementSerializer(ChildPrivacyMixin, ReadSerializer):
             "other_fee",
             "annual_fee",
             "committed",
+            "funding_source",
             "status",
             "end_reason",
             "created_at",
@@ -1421,6 +1436,7 @@ class SchoolPlacementCreateInputSerializer(serializers.Serializer):
     block_contract = VisibleRelatedField(
         BlockContract, required=False, allow_null=True, help_text="The block (id) the place is in, if any."
     )
+    funding_source = funding_source_input()
 
 
 class SchoolPlacementEndInputSerializer(serializers.Serializer):

@@ -2,7 +2,8 @@
 
 Committed spend comes from sources, each summed in SQL on its own (see `committed_by_source`): the
 placements' committed cost per financial year (`PlacementCommitment`, already pro-rated across years by
-the placements services) and the contracts' value for each year (`ContractYear`). Actual spend is
+the placements services), the NMISS school placements' (`SchoolPlacementCommitment`, uplifts included)
+and the contracts' value for each year (`ContractYear`). Actual spend is
 approved and paid invoices, in the financial year of the invoice's period end. Each source is summed in
 SQL once, by year and by the breakdown asked for; the sources' subtotals are added, and so are a year's
 subtotals for its total (`_rolled_up`): a few dozen SQL sums, never the records themselves. No money is
@@ -21,9 +22,10 @@ from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.utils import timezone
 
 from contracts.models import Contract, ContractYear
+from core.models import FundingSource
 from core.money import ZERO, percent_change
 from core.periods import FinancialYear
-from placements.models import Invoice, Placement, PlacementCommitment
+from placements.models import Invoice, Placement, PlacementCommitment, SchoolPlacement, SchoolPlacementCommitment
 from providers.models import Provider
 from reporting.definitions import Chart, Column, ReportDefinition, ReportParametersForm, Result, Table, register
 
@@ -35,7 +37,9 @@ FIRST_YEAR = 2017  # the earliest spend the council's papers give (NMISS, 2017-1
 CONTRACT = "contract"  # the arrangement of a contract's own value (not one child's placement)
 NOT_SPLIT = "not-split"  # a contract's value has no therapy or district breakdown beyond the contract's own lists
 NOT_SPLIT_LABEL = "Contract (not split)"
-NOT_RECORDED = "not-recorded"
+SCHOOL_PLACEMENT = "school_placement"  # the arrangement of an NMISS individual placement agreement
+SCHOOL_PLACE = "school-place"  # a school place is not bought by therapy
+SCHOOL_PLACE_LABEL = "School place (not by therapy)"
 ON_QPL, OFF_QPL, NOT_QPL = "on", "off", "neither"
 NO_COMPARISON = "No year before to compare"  # a change with no spend the year before to compare with
 NO_SPEND = "No spend"  # a share of nothing
@@ -49,15 +53,23 @@ DIMENSIONS = {
     "qpl": "On or off the QPL",
 }
 CODE_LABELS = {
-    "arrangement": {**dict(Placement.Arrangement.choices), CONTRACT: "Contract"},
-    "funding": {**dict(Contract.FundingSource.choices), NOT_RECORDED: "Not recorded (placements)"},
+    "arrangement": {
+        **dict(Placement.Arrangement.choices),
+        CONTRACT: "Contract",
+        SCHOOL_PLACEMENT: "NMISS school placement",
+    },
+    "funding": dict(FundingSource.choices),
     "qpl": {
         ON_QPL: "On the QPL (call-off)",
         OFF_QPL: "Off the QPL (spot purchase)",
         NOT_QPL: "Not bought through the QPL",
     },
 }
-ARRANGEMENT_CHOICES = [*Placement.Arrangement.choices, (CONTRACT, "Contract (a contract's own value)")]
+ARRANGEMENT_CHOICES = [
+    *Placement.Arrangement.choices,
+    (CONTRACT, "Contract (a contract's own value)"),
+    (SCHOOL_PLACEMENT, "NMISS school placement (independent or non-maintained special school)"),
+]
 
 
 def financial_year_choices() -> list[tuple[str, str]]:
@@ -101,13 +113,14 @@ class SpendForm(ChildFiltersMixin, ReportParametersForm):
         choices=ARRANGEMENT_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave all unticked for every arrangement, contracts included.",
+        help_text="Leave all unticked for every arrangement, contracts and school placements included.",
     )
     providers = forms.ModelMultipleChoiceField(
         label="Providers",
         queryset=Provider.objects.order_by("legal_name", "pk"),
         required=False,
-        help_text="Leave none chosen for every provider. A contract's provider is its supplier.",
+        help_text="Leave none chosen for every provider. A contract's provider is its supplier; a school "
+        "placement's, the school.",
     )
 
     def clean_group_by(self) -> str:
@@ -136,10 +149,13 @@ class SpendFilters:
     def placement_arrangements(self) -> list[str] | None:
         if not self.arrangements:
             return None
-        return [a for a in self.arrangements if a != CONTRACT]
+        return [a for a in self.arrangements if a not in (CONTRACT, SCHOOL_PLACEMENT)]
+
+    def includes(self, arrangement: str) -> bool:
+        return not self.arrangements or arrangement in self.arrangements
 
     def includes_contracts(self) -> bool:
-        return not self.arrangements or CONTRACT in self.arrangements
+        return self.includes(CONTRACT)
 
 
 @dataclass(frozen=True)
@@ -206,10 +222,7 @@ class PlacementSource(SpendSource):
         if name == "district":
             return DimensionSql(F(f"{p}child__district_id"), F(f"{p}child__district__name"))
         if name == "funding":
-            # Placements keep no funding source of their own; one bought under a contract is funded as it is.
-            return DimensionSql(
-                Coalesce(F(f"{p}contract__funding_source"), Value(NOT_RECORDED), output_field=CharField())
-            )
+            return DimensionSql(F(f"{p}funding_source"))
         if name == "qpl":
             return DimensionSql(
                 Case(
@@ -269,6 +282,40 @@ class ContractYears(SpendSource):
         raise ValueError(f"Unknown dimension {name!r}")
 
 
+class SchoolPlacementCommitments(SpendSource):
+    """Each NMISS school placement's committed cost per financial year, uplifts included, under the
+    arrangement "NMISS school placement", the school as provider and the child's district. A school place is
+    not bought by therapy: a therapy filter leaves school placements out, and a therapy breakdown shows them
+    as "School place (not by therapy)". Their fees are not invoiced through the service: committed only."""
+
+    key = "school_placements"
+
+    def queryset(self, filters: SpendFilters) -> QuerySet:
+        if not filters.includes(SCHOOL_PLACEMENT) or filters.therapy_types:
+            return SchoolPlacementCommitment.objects.none()
+        placements = SchoolPlacement.objects.visible_to(council_reader())
+        if filters.districts:
+            placements = placements.filter(child__district__in=filters.districts)
+        if filters.providers:
+            placements = placements.filter(school__in=filters.providers)
+        return SchoolPlacementCommitment.objects.filter(placement__in=placements.values("pk"))
+
+    def dimension(self, name: str) -> DimensionSql:
+        if name == "therapy":
+            return DimensionSql(Value(SCHOOL_PLACE))
+        if name == "arrangement":
+            return DimensionSql(Value(SCHOOL_PLACEMENT))
+        if name == "provider":
+            return DimensionSql(F("placement__school_id"), _provider_name("placement__school__"))
+        if name == "district":
+            return DimensionSql(F("placement__child__district_id"), F("placement__child__district__name"))
+        if name == "funding":
+            return DimensionSql(F("placement__funding_source"))
+        if name == "qpl":
+            return DimensionSql(Value(NOT_QPL))
+        raise ValueError(f"Unknown dimension {name!r}")
+
+
 class ApprovedInvoices(PlacementSource):
     """Approved and paid invoices, in the financial year of the invoice's period end."""
 
@@ -286,11 +333,8 @@ class ApprovedInvoices(PlacementSource):
 
 
 def committed_sources() -> list[SpendSource]:
-    """Every source of committed spend. NMISS school placements slot in here: when
-    `placements.models.SchoolPlacement` keeps its yearly committed cost, add a `SpendSource` over those rows
-    (arrangement "NMISS school placement", provider = the school, district and therapy from the child and
-    the fee's therapy element, or "not split") to this list, and every table, total and chart includes it."""
-    return [PlacementCommitments(), ContractYears()]
+    """Every source of committed spend: each is summed on its own and every table, total and chart adds them."""
+    return [PlacementCommitments(), SchoolPlacementCommitments(), ContractYears()]
 
 
 def actual_sources() -> list[SpendSource]:
@@ -338,6 +382,8 @@ def actual_by_source(*, filters: SpendFilters, dimensions: list[str]) -> list[tu
 def _label(dimension: str, key, name) -> str:
     if key == NOT_SPLIT:
         return NOT_SPLIT_LABEL
+    if key == SCHOOL_PLACE:
+        return SCHOOL_PLACE_LABEL
     if dimension in CODE_LABELS:
         return CODE_LABELS[dimension].get(key, str(key))
     if dimension == "provider" and key is None:
@@ -393,11 +439,13 @@ def _is_off_qpl(dimensions: list[str], keys: tuple) -> bool:
 
 
 NOTES = [
-    "Committed spend is each placement's committed cost in each financial year (its rate, amount a week and "
-    "weeks a year over its term, split across financial years by days) plus each contract's value for the "
-    "year. Proposed and cancelled placements and draft contracts commit nothing.",
+    "Committed spend is each therapy placement's committed cost in each financial year (its rate, amount a week "
+    "and weeks a year over its term, split across financial years by days), each NMISS school placement's (its "
+    "annual fee with uplifts, split the same way) and each contract's value for the year. Proposed and "
+    "cancelled placements and draft contracts commit nothing.",
     "Actual spend is approved and paid invoices, counted in the financial year in which the invoice's period "
-    "ends. Contract payments are not invoiced through the service, so contracts have committed spend only.",
+    "ends. Contract payments and school fees are not invoiced through the service, so contracts and school "
+    "placements have committed spend only.",
     "Year-on-year changes are computed from the spend in this report (this year's spend less last year's, as a "
     "share of last year's), never copied from other papers.",
     "Off the QPL means spot purchases from providers not on the Qualified Provider List; its share is of all "
@@ -406,11 +454,9 @@ NOTES = [
     f"“{NOT_SPLIT_LABEL}”. A therapy or district filter keeps the contracts covering any chosen therapy or "
     f"district, at their full value.",
     "Placements under an NHS contract are usually paid for by the contract's value, so they commit nothing themselves.",
+    f"A school place is not bought by therapy: a therapy filter leaves school placements out, and in a therapy "
+    f"breakdown they show as “{SCHOOL_PLACE_LABEL}”. Choose arrangements to see therapy alone.",
 ]
-FUNDING_NOTE = (
-    "Placements record no funding source of their own: those bought under a contract take the contract's "
-    "source; the rest show as “Not recorded (placements)”."
-)
 
 
 @register
@@ -458,7 +504,7 @@ class SpendReport(ReportDefinition):
         breakdown = self._breakdown_table(years, dims, cells, labels, year_cells)
         committed_wide = self._wide_table("committed", years, dims[0], first_cells, first_labels, year_cells)
         actual_wide = self._wide_table("actual", years, dims[0], first_cells, first_labels, year_cells)
-        notes = NOTES + ([FUNDING_NOTE] if "funding" in dims else [])
+        notes = NOTES
         dimension = DIMENSIONS[dims[0]].lower()
         return Result(
             tables=[year_table, breakdown, committed_wide, actual_wide],

@@ -513,6 +513,21 @@ def test_a_children_read_token_reads_children_and_nothing_else(token_for, world)
 # Bad input --------------------------------------------------------------------------------------
 
 
+def spot_purchase_body(**changes) -> dict:
+    """A spot purchase for a new provision line, as an API client posts it."""
+    return {
+        "provision": ProvisionFactory().pk,
+        "arrangement": "spot_purchase",
+        "provider": ProviderFactory().pk,
+        "spot_reason": "tribunal_named",
+        "rate": "90.00",
+        "start_date": "2024-09-02",
+        "end_date": "2025-03-31",
+        "units_per_week": "1.00",
+        **changes,
+    }
+
+
 @pytest.mark.parametrize(
     "changes, field",
     [
@@ -552,23 +567,12 @@ def test_bad_invoices_are_refused_on_the_right_field_and_change_nothing(
         ({"units_per_week": "-1"}, "units_per_week"),
         ({"spot_reason": ""}, "spot_reason"),
         ({"arrangement": "barter"}, "arrangement"),
+        ({"funding_source": "lottery"}, "funding_source"),
     ],
 )
 def test_bad_placements_are_refused_on_the_right_field_and_change_nothing(api_client, officer, changes, field):
-    provision = ProvisionFactory()
     api_client.force_authenticate(officer)
-    body = {
-        "provision": provision.pk,
-        "arrangement": "spot_purchase",
-        "provider": ProviderFactory().pk,
-        "spot_reason": "tribunal_named",
-        "rate": "90.00",
-        "start_date": "2024-09-02",
-        "end_date": "2025-03-31",
-        "units_per_week": "1.00",
-        **changes,
-    }
-    response = api_client.post(url("placement-list"), body)
+    response = api_client.post(url("placement-list"), spot_purchase_body(**changes))
     assert response.status_code == 400
     assert field in response.json()["errors"], response.json()
     assert not Placement.objects.exists()
@@ -586,6 +590,18 @@ def test_a_negative_rate_change_and_a_future_payment_are_refused(api_client, off
     paid = api_client.post(url("invoice-mark-paid", a["invoice"].pk), {"paid_on": "2099-01-01"})
     assert paid.status_code == 400 and "paid_on" in paid.json()["errors"]
     assert Invoice.objects.get(pk=a["invoice"].pk).status == Invoice.Status.APPROVED
+
+
+def test_a_placement_names_the_budget_that_pays_for_it(api_client, officer):
+    api_client.force_authenticate(officer)
+    created = api_client.post(url("placement-list"), spot_purchase_body(funding_source="pooled"))
+    assert created.status_code == 201 and created.json()["funding_source"] == "pooled"
+    assert api_client.post(url("placement-list"), spot_purchase_body()).json()["funding_source"] == "dsg_high_needs"
+    listed = api_client.get(url("placement-list")).json()["results"]
+    assert {p["id"]: p["funding_source"] for p in listed} == {
+        created.json()["id"]: "pooled",
+        created.json()["id"] + 1: "dsg_high_needs",
+    }
 
 
 def test_an_unknown_referral_is_a_field_error(api_client, officer, world):

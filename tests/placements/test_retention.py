@@ -12,7 +12,13 @@ from core.services import record_access
 from placements import services, tasks
 from placements.models import Child, Invoice, Placement
 from placements.selectors import child_subject_access
-from tests.placements.factories import ChildFactory, InvoiceFactory, PlacementFactory, ProvisionFactory
+from tests.placements.factories import (
+    ChildFactory,
+    InvoiceFactory,
+    PlacementFactory,
+    ProvisionFactory,
+    personal_budget,
+)
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 12, 1)  # 31 years before is 1 December 1995
@@ -45,6 +51,52 @@ def test_retention_anonymises_exactly_the_records_due(settings):
         kept.refresh_from_db()
         assert kept.first_name == name and kept.anonymised_at is None
     assert services.children_anonymise_expired(today=TODAY) == 0  # nothing twice
+
+
+def test_what_was_written_about_an_anonymised_child_goes_from_the_records_and_their_history(settings, officer):
+    from auditlog.models import LogEntry
+
+    settings.CHILD_RETENTION_YEARS_AFTER_LAST_PLACEMENT = 0
+    child, placement = adult_with_placement(
+        born=date(1995, 6, 1), ends=date(2013, 3, 31), first_name="Oriel", last_name="Quennell"
+    )
+    services.child_update(child=child, data={"school_name": "Fictional Oast Academy"}, user=officer)
+    provision = child.provisions.get()
+    services.provision_save(
+        child=child, provision=provision, data={"description": "Oriel's stammer: twice-weekly sessions"}, user=officer
+    )
+    budget = personal_budget(
+        provision=ProvisionFactory(child=child, start_date=date(2012, 4, 1)), user=officer, start=date(2012, 9, 1)
+    )
+    services.personal_budget_update(
+        budget=budget.personal_budget,
+        user=officer,
+        amount=Decimal("3000.00"),
+        review_on=date(2013, 1, 15),
+        notes="Paid to Oriel's grandmother, Mrs Quennell",
+    )
+    Placement.objects.filter(pk=budget.pk).update(end_date=date(2013, 3, 31))
+    dispute = services.dispute_raise(
+        placement=placement, category="quality", description="Oriel missed three sessions", user=officer
+    )
+    other, _ = adult_with_placement(born=date(2014, 1, 1), ends=date(2027, 3, 31), first_name="Sidony")
+    other_provision = other.provisions.get()
+    services.provision_save(
+        child=other, provision=other_provision, data={"description": "Sidony's sessions at home"}, user=officer
+    )
+
+    assert services.children_anonymise_expired(today=TODAY) == 1
+    provision.refresh_from_db()
+    dispute.refresh_from_db()
+    budget.personal_budget.refresh_from_db()
+    assert provision.description == dispute.description == services.REMOVED
+    assert budget.personal_budget.notes == budget.personal_budget.paid_to == services.REMOVED
+    history = json.dumps([entry.changes for entry in LogEntry.objects.all()], cls=DjangoJSONEncoder)
+    for secret in ("Oriel", "Quennell", "stammer", "grandmother", "Oast", "missed three", child.ehcp_reference):
+        assert secret not in history
+    assert "Sidony's sessions at home" in history  # another child's history is untouched
+    dispute_history = LogEntry.objects.get_for_object(dispute).get()
+    assert dispute_history.changes["description"] == ["None", services.REMOVED]  # who and when stay
 
 
 def test_years_after_the_last_placement_can_be_required_too(settings):

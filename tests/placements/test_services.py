@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contracts.models import Contract
-from core.models import Transition
+from core.models import FundingSource, Transition
 from core.periods import FinancialYear
 from placements import services
 from placements.models import Dispute, Invoice, Placement, PlacementCommitment, Referral
@@ -141,7 +141,12 @@ def test_a_personal_budget_needs_the_agreement(officer):
 
 
 def test_an_nhs_contract_arrangement_needs_a_live_contract_and_uses_its_supplier(officer):
-    contract = ContractFactory(start_date=date(2024, 4, 1), end_date=date(2025, 8, 31), status=Contract.Status.ACTIVE)
+    contract = ContractFactory(
+        start_date=date(2024, 4, 1),
+        end_date=date(2025, 8, 31),
+        status=Contract.Status.ACTIVE,
+        funding_source=FundingSource.POOLED,
+    )
     provision = ProvisionFactory()
     placement = services.placement_arrange(
         provision=provision,
@@ -151,8 +156,10 @@ def test_an_nhs_contract_arrangement_needs_a_live_contract_and_uses_its_supplier
         start_date=date(2024, 9, 1),
         end_date=date(2025, 7, 31),
         units_per_week=Decimal("1"),
+        funding_source=FundingSource.GENERAL_FUND,  # ignored: paid as the contract is
     )
     assert placement.provider == contract.supplier and placement.rate == Decimal("0.00")
+    assert placement.funding_source == FundingSource.POOLED
     with pytest.raises(ValidationError) as error:
         services.placement_arrange(
             provision=provision,
@@ -164,6 +171,30 @@ def test_an_nhs_contract_arrangement_needs_a_live_contract_and_uses_its_supplier
             units_per_week=Decimal("1"),
         )
     assert "contract" in error.value.message_dict
+
+
+def test_a_placement_is_paid_from_the_high_needs_block_unless_another_budget_is_named(officer):
+    provider = ProviderFactory()
+    arrange = {
+        "arrangement": Placement.Arrangement.SPOT_PURCHASE,
+        "provider": provider,
+        "spot_reason": Placement.SpotReason.PARENTAL_PREFERENCE,
+        "rate": Decimal("60.00"),
+        "user": officer,
+        "start_date": date(2024, 9, 1),
+        "end_date": date(2025, 7, 31),
+        "units_per_week": Decimal("1"),
+    }
+    assert services.placement_arrange(provision=ProvisionFactory(), **arrange).funding_source == "dsg_high_needs"
+    social_care = services.placement_arrange(
+        provision=ProvisionFactory(), funding_source=FundingSource.GENERAL_FUND, **arrange
+    )
+    assert social_care.funding_source == "general_fund"
+    before = Placement.objects.count()
+    with pytest.raises(ValidationError) as error:
+        services.placement_arrange(provision=ProvisionFactory(), funding_source="lottery", **arrange)
+    assert error.value.message_dict["funding_source"] == ["Choose the budget that pays for the placement."]
+    assert Placement.objects.count() == before
 
 
 def test_a_placement_cannot_end_before_it_starts_or_leave_its_provision(officer):

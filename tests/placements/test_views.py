@@ -552,16 +552,20 @@ def test_a_personal_budget_and_an_nhs_contract_are_arranged_through_their_own_fo
             "budget_signed_on": "2024-08-15",
             "budget_review_on": "2025-01-15",
             "budget_paid_to": "The child's grandparent",
+            "funding_source": "general_fund",
         },
     )
     budget = PersonalBudget.objects.get()
     assert response["Location"] == budget.placement.get_absolute_url()
     assert budget.amount == Decimal("2400.00") and budget.paid_to == "The child's grandparent"
+    assert budget.placement.funding_source == "general_fund"
+    assert "Council general fund" in client.get(budget.placement.get_absolute_url()).content.decode()
     contract = ContractFactory(
         start_date=date(2024, 4, 1), end_date=timezone.localdate() + timedelta(days=365), title="Fictional NHS SLT"
     )
     nhs = reverse("placements:placement-create", args=[provision.pk, "nhs-contract"])
     assert contract in client.get(nhs).context["form"].fields["contract"].queryset
+    assert "funding_source" not in client.get(nhs).context["form"].fields  # paid as the contract is
     client.post(
         nhs,
         {

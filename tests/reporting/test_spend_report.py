@@ -13,9 +13,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from contracts.models import Contract, ContractYear
-from core.models import District, TherapyType
+from core.models import District, FundingSource, TherapyType
 from placements import services
 from placements.models import Invoice, Placement
+from providers.models import Provider
 from reporting import definitions
 from reporting.models import ReportRun
 from reporting.reports.spend import SpendReport
@@ -196,6 +197,7 @@ def a_year_of_arrangements(officer):
         budget_amount=Decimal("1330.00"),
         budget_signed_on=date(2025, 3, 1),
         budget_review_on=date(2025, 9, 1),
+        funding_source=FundingSource.GENERAL_FUND,  # social care pays this family's budget
     )
     services.placement_activate(placement=budget, user=officer)
     trust = ProviderFactory(legal_name="Fictional Community NHS Trust", trading_name="Fictional Trust")
@@ -287,11 +289,53 @@ def test_on_and_off_the_qpl_and_funding_source(a_year_of_arrangements):
         "On the QPL (call-off)": "2660.00",
     }
     by_funding = build(group_by="funding", **FY_2025)
+    # The contract (£3,990) and the two bought placements (£2,660 each) from the High Needs Block; the budget not.
     assert {r["d0"]: r["committed"] for r in table(by_funding, "breakdown")["rows"]} == {
-        "Dedicated Schools Grant: High Needs Block": "3990.00",
-        "Not recorded (placements)": "6650.00",
+        "Dedicated Schools Grant: High Needs Block": "9310.00",
+        "Council general fund": "1330.00",
     }
-    assert any("record no funding source" in note for note in by_funding["notes"])
+
+
+def test_nmiss_school_placements_are_committed_spend_pro_rated_across_years(a_year_of_arrangements, officer):
+    school = ProviderFactory(
+        kind=Provider.Kind.INDEPENDENT_SCHOOL, legal_name="Fictional Weald School Ltd", trading_name="Weald School"
+    )
+    # 1 January 2026 to 31 December 2026 at £36,500 a year: 90 days (£9,000) in 2025-26, 275 (£27,500) in 2026-27.
+    services.school_placement_create(
+        child=ChildFactory(district=district("Dover")),
+        school=school,
+        setting="day",
+        weeks=38,
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+        education_fee=Decimal("30000.00"),
+        therapy_fee=Decimal("6500.00"),
+        funding_source=FundingSource.POOLED,
+        user=officer,
+    )
+    both = {"financial_years": ["2025-26", "2026-27"]}
+    by_arrangement = rows_by(build(**both), "breakdown", "year", "d0")
+    assert by_arrangement[("2025-26", "NMISS school placement")]["committed"] == "9000.00"
+    assert by_arrangement[("2025-26", "NMISS school placement")]["actual"] == "0.00"
+    assert by_arrangement[("2026-27", "NMISS school placement")]["committed"] == "27500.00"
+    years = rows_by(build(**both), "years", "year")
+    assert years[("2025-26",)]["committed"] == "19640.00"  # £10,640 of therapy and contract, £9,000 of school
+    by_funding = rows_by(build(group_by="funding", **FY_2025), "breakdown", "d0")
+    assert by_funding[("Pooled budget",)]["committed"] == "9000.00"
+    by_district = rows_by(build(group_by="district", **FY_2025), "breakdown", "d0")
+    assert by_district[("Dover",)]["committed"] == "9000.00"
+    by_provider = rows_by(build(group_by="provider", **FY_2025), "breakdown", "d0")
+    assert by_provider[("Weald School",)]["committed"] == "9000.00"
+    by_therapy = rows_by(build(group_by="therapy", **FY_2025), "breakdown", "d0")
+    assert by_therapy[("School place (not by therapy)",)]["committed"] == "9000.00"
+    # A therapy filter, or arrangements without school placements, leave them out; choosing them keeps only them.
+    ot = str(therapy("occupational").pk)
+    assert table(build(therapy_types=[ot], **FY_2025), "years")["rows"][0]["committed"] == "6650.00"
+    assert table(build(arrangements=["spot_purchase"], **FY_2025), "years")["rows"][0]["committed"] == "2660.00"
+    schools_only = build(arrangements=["school_placement"], **FY_2025)
+    assert table(schools_only, "years")["rows"][0]["committed"] == "9000.00"
+    in_swale = build(districts=[str(district("Swale").pk)], arrangements=["school_placement"], **FY_2025)
+    assert all(row["committed"] == "0.00" for row in table(in_swale, "years")["rows"])
 
 
 def test_the_same_breakdown_twice_is_refused(a_year_of_arrangements, commissioner):
@@ -362,14 +406,24 @@ def test_building_the_report_takes_the_same_queries_whatever_the_rows(django_ass
     spot(start=date(2024, 4, 1), end=date(2025, 3, 31))
     with CaptureQueriesContext(connection) as small:
         definition.build(params=params, progress=lambda *_: None, user=None)
-    # 3 queries: spend by year, provider and district from each source (placements' commitments, contract
-    # years, invoices); the figures by year and provider, and the totals, add those sums up.
-    assert len(small) == 3
+    # 4 queries: spend by year, provider and district from each source (placements' and school placements'
+    # commitments, contract years, invoices); the figures by year and provider, and the totals, add those up.
+    assert len(small) == 4
     for n in range(3):
         placement = spot(start=date(2023, 4, 1), end=date(2026, 3, 31), district_name="Ashford")
         paid(placement, amount="100.00", period_start=date(2024, 4, 1), period_end=date(2024, 4, 30))
         contract = ContractFactory(start_date=date(2021 + n, 4, 1), end_date=date(2025, 3, 31), value="1000")
         ContractYear.objects.create(contract=contract, financial_year=2024, value=Decimal("500.00"))
+        services.school_placement_create(
+            child=ChildFactory(),
+            school=ProviderFactory(kind=Provider.Kind.NON_MAINTAINED_SCHOOL),
+            setting="day",
+            weeks=38,
+            start_date=date(2024, 9, 1),
+            end_date=date(2025, 7, 31),
+            education_fee=Decimal("40000.00"),
+            user=officer,
+        )
     with django_assert_num_queries(len(small)):
         definition.build(params=params, progress=lambda *_: None, user=None)
 
