@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from core.models import District, PrimaryNeed, TherapyType
+from core.models import District, FundingSource, PrimaryNeed, TherapyType
 from providers.models import Provider
 
 from .models import (
@@ -166,12 +166,25 @@ class PlacementFilter(ScopedFilterSet):
     off_qpl = django_filters.BooleanFilter(
         method="filter_off_qpl", label="Bought off the QPL", widget=django_filters.widgets.BooleanWidget()
     )
+    funding_source = django_filters.ChoiceFilter(
+        choices=FundingSource.choices, empty_label="Any budget", label="Paid from"
+    )
     live_on = django_filters.DateFilter(method="filter_live_on", label="Running on")
     review_due_by = django_filters.DateFilter(field_name="review_due_on", lookup_expr="lte", label="Review due by")
 
     class Meta:
         model = Placement
-        fields = ["status", "arrangement", "provider", "therapy_type", "district", "off_qpl", "child", "contract"]
+        fields = [
+            "status",
+            "arrangement",
+            "provider",
+            "therapy_type",
+            "district",
+            "off_qpl",
+            "funding_source",
+            "child",
+            "contract",
+        ]
 
     def filter_off_qpl(self, queryset, name, value):
         spot = Q(arrangement=Placement.Arrangement.SPOT_PURCHASE)
@@ -278,11 +291,14 @@ class SchoolPlacementFilter(ScopedFilterSet):
     setting = django_filters.ChoiceFilter(
         choices=PlacementRequest.Setting.choices, empty_label="Day or residential", label="Day or residential"
     )
+    funding_source = django_filters.ChoiceFilter(
+        choices=FundingSource.choices, empty_label="Any budget", label="Paid from"
+    )
     live_on = django_filters.DateFilter(method="filter_live_on", label="Running on")
 
     class Meta:
         model = SchoolPlacement
-        fields = ["status", "school", "setting", "live_on", "child", "block_contract"]
+        fields = ["status", "school", "setting", "funding_source", "live_on", "child", "block_contract"]
 
     def filter_live_on(self, queryset, name, value):
         return queryset.filter(start_date__lte=value, end_date__gte=value)

@@ -602,6 +602,8 @@ def test_a_placement_names_the_budget_that_pays_for_it(api_client, officer):
         created.json()["id"]: "pooled",
         created.json()["id"] + 1: "dsg_high_needs",
     }
+    pooled = api_client.get(url("placement-list"), {"funding_source": "pooled"}).json()["results"]
+    assert [p["id"] for p in pooled] == [created.json()["id"]]
 
 
 def test_an_unknown_referral_is_a_field_error(api_client, officer, world):

@@ -291,6 +291,8 @@ def test_school_placements_and_block_contracts_outside_a_request(api_client, off
     assert placed.status_code == 201, placed.json()
     assert (placed.json()["block_contract"], placed.json()["weeks"]) == (block.json()["id"], 52)
     assert placed.json()["funding_source"] == "pooled"
+    pooled = api_client.get(url("schoolplacement-list"), {"funding_source": "pooled"}).json()["results"]
+    assert [p["id"] for p in pooled] == [placed.json()["id"]]
     assert api_client.get(url("blockcontract-detail", block.json()["id"])).json()["places_used"] == 1
     full = api_client.post(url("schoolplacement-list"), {**body, "child": ChildFactory().pk})
     assert full.status_code == 400 and "block_contract" in full.json()["errors"]
