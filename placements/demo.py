@@ -1006,14 +1006,12 @@ class _Demo:
             placement.spot_reason = Placement.SpotReason.TRIBUNAL
             placement.spot_detail = "The tribunal's order names this provider."
         elif start < QPL_OPENED:
-            if preferred:
-                placement.spot_reason = Placement.SpotReason.NO_CAPACITY
-                placement.spot_detail = (
-                    "Bought before the QPL opened, from a preferred provider under the quality framework."
-                )
-            else:
-                placement.spot_reason = Placement.SpotReason.PARENTAL_PREFERENCE
-                placement.spot_detail = "Bought before the QPL opened, from a non-preferred provider the family chose."
+            placement.spot_reason = Placement.SpotReason.BEFORE_QPL
+            placement.spot_detail = (
+                "From a preferred provider under the quality framework."
+                if preferred
+                else "From a non-preferred provider the family chose."
+            )
         elif keep or rng.random() < 0.4:
             placement.spot_reason = Placement.SpotReason.PARENTAL_PREFERENCE
             placement.spot_detail = "The family asked to stay with the therapist the child knows."

@@ -320,6 +320,7 @@ class Placement(models.Model):
         NO_CAPACITY = "no_qpl_capacity", "No QPL provider has capacity"
         TRIBUNAL = "tribunal_named", "The provider is named by a tribunal"
         PARENTAL_PREFERENCE = "parental_preference", "Parental preference"
+        BEFORE_QPL = "before_qpl", "Bought before the QPL opened"
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"

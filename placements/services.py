@@ -295,6 +295,13 @@ def placement_arrange(
             raise ValidationError({"provider": f"{provider} is on the QPL: call them off the QPL instead."})
         if spot_reason not in [c for c in Placement.SpotReason.values if c]:
             raise ValidationError({"spot_reason": "Say why the QPL could not serve this child."})
+        if (
+            spot_reason == Placement.SpotReason.BEFORE_QPL
+            and ProviderList.objects.filter(kind=ProviderList.Kind.QPL, opens_on__lte=start_date).exists()
+        ):
+            raise ValidationError(
+                {"spot_reason": "The QPL was open on the start date: say why it could not serve this child."}
+            )
         if rate is None:
             raise ValidationError({"rate": "Enter the agreed rate."})
         placement.provider, placement.rate = provider, rate

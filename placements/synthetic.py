@@ -1636,7 +1636,7 @@ class Generator:
                 view = offering[0] if offering else rng.choice(self.off_qpl)
                 placement.provider_id, placement.view = view.pk, view
                 placement.rate = self.money(70, 125)
-                reason = rng.choice([r for r in Placement.SpotReason if r])
+                reason = rng.choice(list(SPOT_DETAIL))
                 placement.spot_reason, placement.spot_reason_detail = reason, SPOT_DETAIL[reason]
             elif arrangement == A.NHS_CONTRACT:
                 fits = [c for c in self.nhs_contracts if c.start <= start and end <= c.end]

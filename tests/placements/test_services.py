@@ -197,6 +197,26 @@ def test_a_placement_is_paid_from_the_high_needs_block_unless_another_budget_is_
     assert Placement.objects.count() == before
 
 
+def test_bought_before_the_qpl_opened_is_a_reason_only_for_placements_that_started_before_it(officer):
+    arrange = {
+        "arrangement": Placement.Arrangement.SPOT_PURCHASE,
+        "provider": ProviderFactory(),
+        "spot_reason": Placement.SpotReason.BEFORE_QPL,
+        "rate": Decimal("55.00"),
+        "user": officer,
+        "end_date": date(2022, 3, 31),
+        "units_per_week": Decimal("1"),
+    }
+    early = ProvisionFactory(start_date=date(2020, 9, 1), end_date=date(2022, 3, 31))
+    placement = services.placement_arrange(provision=early, start_date=date(2021, 8, 31), **arrange)
+    assert placement.get_spot_reason_display() == "Bought before the QPL opened"  # the QPL opened on 1 September 2021
+    before = Placement.objects.count()
+    with pytest.raises(ValidationError) as error:
+        services.placement_arrange(provision=early, start_date=date(2021, 9, 1), **arrange)
+    assert "The QPL was open on the start date" in error.value.message_dict["spot_reason"][0]
+    assert Placement.objects.count() == before
+
+
 def test_a_placement_cannot_end_before_it_starts_or_leave_its_provision(officer):
     provision = ProvisionFactory(start_date=date(2024, 4, 1), end_date=date(2025, 3, 31))
     for start, end, field in (
