@@ -6,7 +6,7 @@ who may see it; for anyone else they are ignored, so they reveal nothing.
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from core.models import District, FundingSource, PrimaryNeed, TherapyType
@@ -45,8 +45,25 @@ def id_filter(field_name: str, label: str) -> IdFilter:
     return IdFilter(field_name=field_name, label=label, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
 
 
+def provider_search(prefix: str = "provider__") -> django_filters.CharFilter:
+    """A search box for the provider by part of its legal or trading name. Where every provider could be on
+    the list (thousands at national scale) a page sends this, not a select of each one; the API also takes
+    the provider's id (`provider`)."""
+
+    def search(queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(**{f"{prefix}legal_name__icontains": value}) | Q(**{f"{prefix}trading_name__icontains": value})
+        )
+
+    return django_filters.CharFilter(method=search, label="Provider", max_length=100, help_text="Part of its name.")
+
+
 class ScopedFilterSet(django_filters.FilterSet):
-    """A FilterSet whose provider choices never list other organisations to a provider user."""
+    """A FilterSet whose provider choices never list other organisations to a provider user (who is not
+    offered a search of providers either: their lists hold only their own organisation's records)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,6 +72,8 @@ class ScopedFilterSet(django_filters.FilterSet):
         for name in ("provider", "school"):
             if provider_id and name in self.filters:  # before the form is built from the filters
                 self.filters[name].queryset = Provider.objects.filter(pk=provider_id)
+        if provider_id:
+            self.filters.pop("provider_name", None)
 
 
 def _sees_identity(filterset) -> bool:
@@ -148,12 +167,8 @@ class PlacementFilter(ScopedFilterSet):
     contract = id_filter("contract_id", "Contract (id)")
     status = django_filters.ChoiceFilter(choices=Placement.Status.choices, empty_label="Any status")
     arrangement = django_filters.ChoiceFilter(choices=Placement.Arrangement.choices, empty_label="Any arrangement")
-    provider = django_filters.ModelChoiceFilter(
-        queryset=Provider.objects.filter(Exists(Placement.objects.filter(provider=OuterRef("pk")))).only(
-            "legal_name", "trading_name"
-        ),
-        empty_label="Any provider",
-    )
+    provider_name = provider_search()
+    provider = id_filter("provider_id", "Provider (id)")
     therapy_type = django_filters.ModelChoiceFilter(
         field_name="provision__therapy_type",
         queryset=TherapyType.objects.all(),
@@ -209,12 +224,8 @@ class PersonalBudgetFilter(django_filters.FilterSet):
 class InvoiceFilter(ScopedFilterSet):
     placement = id_filter("placement_id", "Placement (id)")
     status = django_filters.ChoiceFilter(choices=Invoice.Status.choices, empty_label="Any status")
-    provider = django_filters.ModelChoiceFilter(
-        queryset=Provider.objects.filter(Exists(Invoice.objects.filter(provider=OuterRef("pk")))).only(
-            "legal_name", "trading_name"
-        ),
-        empty_label="Any provider",
-    )
+    provider_name = provider_search()
+    provider = id_filter("provider_id", "Provider (id)")
     has_discrepancy = django_filters.BooleanFilter(
         label="Flagged with a discrepancy", widget=django_filters.widgets.BooleanWidget()
     )
@@ -239,13 +250,8 @@ class DisputeFilter(ScopedFilterSet):
         label="Still open",
         widget=django_filters.widgets.BooleanWidget(),
     )
-    provider = django_filters.ModelChoiceFilter(
-        field_name="placement__provider",
-        queryset=Provider.objects.filter(Exists(Dispute.objects.filter(placement__provider=OuterRef("pk")))).only(
-            "legal_name", "trading_name"
-        ),
-        empty_label="Any provider",
-    )
+    provider_name = provider_search("placement__provider__")
+    provider = id_filter("placement__provider_id", "Provider (id)")
 
     class Meta:
         model = Dispute

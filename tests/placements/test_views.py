@@ -345,6 +345,24 @@ def test_provider_users_are_not_offered_other_providers_in_the_filters(client, w
         assert str(world.other.provider) not in page, name
 
 
+def test_officers_find_a_providers_records_by_typing_part_of_its_name(client, world, officer, provider_a_user):
+    InvoiceFactory(placement=world.other, number="BIRCH-0001")
+    DisputeFactory(placement=world.other)
+    client.force_login(officer)
+    for name, shown in (("placement-list", "placements"), ("invoice-list", "invoices"), ("dispute-list", "disputes")):
+        response = client.get(reverse(f"placements:{name}"), {"provider_name": " birch "})
+        found = list(response.context[shown] if shown in response.context else response.context["object_list"])
+        assert found and {getattr(r, "provider", None) or r.placement.provider for r in found} == {
+            world.other.provider
+        }, name
+        page = body(response)
+        assert 'name="provider_name"' in page and '<select name="provider"' not in page, name
+        by_id = client.get(reverse(f"placements:{name}"), {"provider": world.placement.provider.pk})
+        assert str(world.other.provider) not in body(by_id).split("<tbody", 1)[-1], name
+    client.force_login(provider_a_user)  # their lists hold only their own records: no search of providers
+    assert 'name="provider_name"' not in body(client.get(reverse("placements:invoice-list")))
+
+
 def test_identity_filters_are_ignored_and_hidden_for_people_who_may_not_see_identity(client, world, provider_a_user):
     client.force_login(provider_a_user)
     by_surname = body(client.get(reverse("placements:child-list") + "?q=Quillbramble"))
