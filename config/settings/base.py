@@ -19,7 +19,8 @@ if (BASE_DIR / ".env").is_file():
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
-# A development key exists only with DEBUG on; anything else must be given a real secret.
+# A development key exists only with DEBUG on (and in config.settings.local, manage.py's default on a
+# developer's machine); anything else must be given a real secret.
 _DEV_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production-0123456789"
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else None)
 if not SECRET_KEY:

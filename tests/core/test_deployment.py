@@ -35,6 +35,18 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_manage_py_commands_run_on_a_fresh_checkout_with_nothing_set():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
 def test_production_settings_refuse_debug():
     result = _run_settings({"DJANGO_SECRET_KEY": "x" * 60, "DJANGO_DEBUG": "1"}, "config.settings.production")
     assert result.returncode != 0
