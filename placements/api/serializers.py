@@ -545,18 +545,22 @@ class PlacementSerializer(ChildPrivacyMixin, ReadSerializer):
         ]
 
 
-class PlacementCommitmentSerializer(ReadSerializer):
-    """The committed cost of a placement in one financial year."""
+class CommitmentSerializer(ReadSerializer):
+    """A committed cost in one financial year, the year as its label."""
 
     financial_year = serializers.SerializerMethodField(help_text="Like 2024-25.")
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_financial_year(self, obj) -> str:
+        return FinancialYear(obj.financial_year).label
+
+
+class PlacementCommitmentSerializer(CommitmentSerializer):
+    """The committed cost of a placement in one financial year."""
 
     class Meta:
         model = PlacementCommitment
         fields = ["financial_year", "amount"]
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_financial_year(self, obj: PlacementCommitment) -> str:
-        return FinancialYear(obj.financial_year).label
 
 
 class PlacementVariationSerializer(ChildPrivacyMixin, ReadSerializer):
@@ -1379,18 +1383,12 @@ class SchoolPlacementSerializer(ChildPrivacyMixin, ReadSerializer):
         ]
 
 
-class SchoolPlacementCommitmentSerializer(ReadSerializer):
+class SchoolPlacementCommitmentSerializer(CommitmentSerializer):
     """The committed cost of a school placement in one financial year."""
-
-    financial_year = serializers.SerializerMethodField(help_text="Like 2025-26.")
 
     class Meta:
         model = SchoolPlacementCommitment
         fields = ["financial_year", "amount"]
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_financial_year(self, obj: SchoolPlacementCommitment) -> str:
-        return FinancialYear(obj.financial_year).label
 
 
 class SchoolPlacementUpliftSerializer(ChildPrivacyMixin, ReadSerializer):
